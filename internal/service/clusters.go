@@ -1,0 +1,691 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/cacheplane/cacheplane/internal/api"
+	"github.com/cacheplane/cacheplane/internal/engine"
+	"github.com/cacheplane/cacheplane/internal/model"
+	"github.com/cacheplane/cacheplane/internal/store"
+)
+
+// ClientDownloadLandingPage is the constant AWS returns in every cluster.
+const ClientDownloadLandingPage = "https://console.aws.amazon.com/elasticache/home#client-download:"
+
+// clusterIDMaxLen is AWS's current limit (it was 20 until 2019).
+const clusterIDMaxLen = 50
+
+// CreateCacheCluster validates the request as AWS does, then records the desired
+// cluster (status creating) in one transaction and hands it to the reconciler.
+func (s *Service) CreateCacheCluster(ctx context.Context, in *api.CreateCacheClusterMessage) (*api.CreateCacheClusterResult, error) {
+	spec, verr := s.specFromCreate(in)
+	if verr != nil {
+		return nil, verr
+	}
+	cluster := &model.Cluster{Spec: *spec, Status: model.ClusterStatus{Status: model.StatusCreating}}
+	err := s.store.Update(func(tx *store.Tx) error {
+		existing, err := tx.Cluster(spec.ID)
+		if err != nil {
+			return err
+		}
+		if existing != nil {
+			return api.ErrCacheClusterAlreadyExists("Cache cluster already exists")
+		}
+		if n := len(tx.ClusterIDs()); n >= s.cfg.Quotas.MaxClusters {
+			return api.ErrClusterQuotaForCustomerExceeded("The cluster quota of %d clusters is reached; delete a cluster or raise the quota (--max-clusters).", s.cfg.Quotas.MaxClusters)
+		}
+		if used := tx.AddressesInUse(); used+spec.NumCacheNodes > s.cfg.Quotas.MaxNodes {
+			return api.ErrNodeQuotaForCustomerExceeded("The node quota of %d nodes would be exceeded: %d nodes exist and %d were requested. Delete nodes or raise the quota (--max-nodes).", s.cfg.Quotas.MaxNodes, used, spec.NumCacheNodes)
+		}
+		if err := s.assignNodes(tx, spec); err != nil {
+			return err
+		}
+		cluster.Spec = *spec
+		return tx.PutCluster(cluster)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.cfg.Notify(spec.ID)
+	return &api.CreateCacheClusterResult{CacheCluster: s.toAPI(cluster, false)}, nil
+}
+
+// assignNodes gives each node its id, zone and endpoint.
+func (s *Service) assignNodes(tx *store.Tx, spec *model.ClusterSpec) error {
+	taken := map[string]bool{}
+	ipv6 := spec.NetworkType == string(api.NetworkTypeIpv6)
+	for i := range spec.Nodes {
+		addr, port, err := s.cfg.NodeAddresses.next(ipv6, spec.Port, tx.AddressInUse, taken)
+		if err != nil {
+			return api.ErrInsufficientCacheClusterCapacity("No node address is free on this host: %v.", err)
+		}
+		spec.Nodes[i].Address, spec.Nodes[i].Port = addr, port
+	}
+	return nil
+}
+
+// specFromCreate applies every CreateCacheCluster rule that does not need the store.
+func (s *Service) specFromCreate(in *api.CreateCacheClusterMessage) (*model.ClusterSpec, *api.Error) {
+	id := api.Deref(in.CacheClusterId)
+	if err := checkIdentifier("CacheClusterId", "CacheClusterIdentifier", id, clusterIDMaxLen); err != nil {
+		return nil, err
+	}
+	if in.ReplicationGroupId != nil {
+		// No replication groups exist until their operations are implemented.
+		return nil, api.ErrReplicationGroupNotFound("ReplicationGroup %s not found.", strings.ToLower(*in.ReplicationGroupId))
+	}
+
+	engineName := api.Deref(in.Engine)
+	if engineName == "" {
+		return nil, api.ErrInvalidParameterValue("The parameter Engine must be provided and must not be blank. Valid values: memcached, redis.")
+	}
+	eng, ok := engine.ParseName(engineName)
+	if !ok {
+		return nil, api.ErrInvalidParameterValue("Invalid value for parameter Engine: %s. Valid values: memcached, redis.", engineName)
+	}
+	if eng == engine.Valkey {
+		return nil, api.ErrInvalidParameterValue("CreateCacheCluster does not support engine valkey; create Valkey clusters with CreateReplicationGroup. Valid values: memcached, redis.")
+	}
+
+	nodeTypeName := api.Deref(in.CacheNodeType)
+	if nodeTypeName == "" {
+		return nil, api.ErrInvalidParameterValue("The parameter CacheNodeType must be provided and must not be blank.")
+	}
+	nodeType, ok := engine.LookupNodeType(nodeTypeName)
+	if !ok {
+		return nil, api.ErrInvalidParameterValue("Invalid value for parameter CacheNodeType: %s is not a node type ElastiCache offers (for example cache.t3.micro, cache.m5.large, cache.r6g.large).", nodeTypeName)
+	}
+
+	version := engine.DefaultVersion(eng)
+	if v := api.Deref(in.EngineVersion); in.EngineVersion != nil {
+		found, ok := engine.LookupVersion(eng, v)
+		if !ok {
+			return nil, api.ErrInvalidParameterCombination("Cannot find version %s for %s", v, eng)
+		}
+		version = found
+	}
+	if !nodeType.SupportsVersion(version) {
+		return nil, api.ErrInvalidParameterCombination("Node type %s is not supported with %s %s. Graviton (g) node types need Redis OSS 5.0.6 or later, or Memcached 1.5.16 or later.", nodeType.Name, eng, version.Version)
+	}
+
+	num := 1
+	if in.NumCacheNodes != nil {
+		num = int(*in.NumCacheNodes)
+	}
+	if num < 1 {
+		return nil, api.ErrInvalidParameterValue("The parameter NumCacheNodes must be at least 1; %d was given.", num)
+	}
+	if eng != engine.Memcached && num > 1 {
+		return nil, api.ErrInvalidParameterValueMsg("Cannot create a Redis cluster with a NumCacheNodes parameter greater than 1.")
+	}
+	if num > s.cfg.Quotas.MaxNodesPerCluster {
+		return nil, api.ErrNodeQuotaForClusterExceeded("A cluster may have at most %d nodes; %d were requested.", s.cfg.Quotas.MaxNodesPerCluster, num)
+	}
+
+	if err := checkEngineOnlyParams(in, eng); err != nil {
+		return nil, err
+	}
+
+	zones, preferred, err := s.zonesFor(in, eng, num)
+	if err != nil {
+		return nil, err
+	}
+
+	port := eng.DefaultPort()
+	if in.Port != nil {
+		port = int(*in.Port)
+		if port < 1 || port > 65535 {
+			return nil, api.ErrInvalidParameterValue("The parameter Port must be between 1 and 65535; %d was given.", port)
+		}
+	}
+
+	paramGroup, err := parameterGroupFor(api.Deref(in.CacheParameterGroupName), version)
+	if err != nil {
+		return nil, err
+	}
+	subnetGroup := "default"
+	if in.CacheSubnetGroupName != nil {
+		name := strings.ToLower(*in.CacheSubnetGroupName)
+		if strings.TrimSpace(name) == "" {
+			return nil, api.ErrInvalidParameterValue("The parameter CacheSubnetGroupName must be provided and must not be blank.")
+		}
+		if name != "default" {
+			return nil, api.ErrCacheSubnetGroupNotFound("CacheSubnetGroup %s not found.", name)
+		}
+		subnetGroup = name
+	}
+	var secGroupNames []string
+	for _, name := range in.CacheSecurityGroupNames {
+		if strings.ToLower(name) != "default" {
+			return nil, api.ErrCacheSecurityGroupNotFound("CacheSecurityGroup %s not found.", name)
+		}
+		secGroupNames = append(secGroupNames, "default")
+	}
+	for _, sg := range in.SecurityGroupIds {
+		if !securityGroupIDRE.MatchString(sg) {
+			return nil, api.ErrInvalidParameterValue("Invalid security group id %s: a VPC security group id looks like sg-0123456789abcdef0.", sg)
+		}
+	}
+
+	var maint weeklyRange
+	var maintText string
+	if w := in.PreferredMaintenanceWindow; w != nil {
+		var werr *api.Error
+		maint, maintText, werr = parseMaintenanceWindow(*w)
+		if werr != nil {
+			return nil, werr
+		}
+	} else {
+		s.withRand(func(r *rand.Rand) { maint, maintText = defaultMaintenanceWindow(r, s.cfg.Region) })
+	}
+
+	snapshotWindow, retention := "", 0
+	if eng != engine.Memcached {
+		if in.SnapshotRetentionLimit != nil {
+			retention = int(*in.SnapshotRetentionLimit)
+			if retention < 0 || retention > 35 {
+				return nil, api.ErrInvalidParameterValue("The parameter SnapshotRetentionLimit must be between 0 and 35 days; %d was given.", retention)
+			}
+		}
+		if w := in.SnapshotWindow; w != nil {
+			d, werr := parseSnapshotWindow(*w)
+			if werr != nil {
+				return nil, werr
+			}
+			if overlaps(d, maint) {
+				return nil, api.ErrInvalidParameterCombinationMsg("The snapshot window and maintenance window must not overlap.")
+			}
+			snapshotWindow = formatDaily(d.start, d.length)
+		} else {
+			s.withRand(func(r *rand.Rand) { snapshotWindow = defaultSnapshotWindow(r, maint) })
+		}
+	}
+
+	tls := api.Deref(in.TransitEncryptionEnabled)
+	if tls && eng == engine.Redis {
+		return nil, api.ErrInvalidParameterCombinationMsg("Encryption feature is not supported for engine REDIS.")
+	}
+	if tls && engine.CompareVersions(version.Version, "1.6.12") < 0 {
+		return nil, api.ErrInvalidParameterCombination("In-transit encryption needs Memcached 1.6.12 or later; this cluster asks for %s.", version.Version)
+	}
+	token := api.Deref(in.AuthToken)
+	if in.AuthToken != nil {
+		if !tls {
+			return nil, api.ErrInvalidParameterValueMsg("The AUTH token is only supported when encryption-in-transit is enabled")
+		}
+		if err := checkAuthToken(token); err != nil {
+			return nil, err
+		}
+		if eng == engine.Memcached {
+			return nil, api.ErrInvalidParameterCombinationMsg("AuthToken is supported only for Valkey and Redis OSS; Memcached clusters do not take an AUTH token.")
+		}
+	}
+
+	networkType, ipDiscovery, err := networkSettings(in, eng, version, nodeType)
+	if err != nil {
+		return nil, err
+	}
+
+	if in.OutpostMode != "" || in.PreferredOutpostArn != nil || len(in.PreferredOutpostArns) > 0 {
+		return nil, api.ErrInvalidParameterCombinationMsg("AWS Outposts are not available here: omit OutpostMode, PreferredOutpostArn and PreferredOutpostArns.")
+	}
+	if len(in.SnapshotArns) > 0 {
+		return nil, api.ErrInvalidParameterValueMsg("Seeding a cluster from an S3 snapshot (SnapshotArns) is not supported by cacheplane: there is no S3 here. Omit SnapshotArns.")
+	}
+	if in.SnapshotName != nil {
+		return nil, api.ErrSnapshotNotFound("Snapshot %s not found.", strings.ToLower(*in.SnapshotName))
+	}
+
+	topic := api.Deref(in.NotificationTopicArn)
+	if in.NotificationTopicArn != nil {
+		m := snsTopicARNRE.FindStringSubmatch(topic)
+		if m == nil {
+			return nil, api.ErrInvalidParameterValue("Invalid NotificationTopicArn %s: expected arn:aws:sns:<region>:<account>:<topic>.", topic)
+		}
+		if m[1] != s.cfg.Region || m[2] != s.cfg.AccountID {
+			return nil, api.ErrInvalidParameterValue("The SNS topic %s must belong to this account (%s) and region (%s).", topic, s.cfg.AccountID, s.cfg.Region)
+		}
+	}
+
+	logs, err := logDeliveryFrom(in.LogDeliveryConfigurations, eng, version)
+	if err != nil {
+		return nil, err
+	}
+
+	tags, err := checkTags(in.Tags, 0)
+	if err != nil {
+		return nil, err
+	}
+
+	nodeBytes := nodeType.EngineMemoryBytes(eng)
+	if !s.cfg.AllowMemoryOvercommit && s.cfg.HostMemoryBytes > 0 && nodeBytes > s.cfg.HostMemoryBytes {
+		return nil, api.ErrInsufficientCacheClusterCapacity("Node type %s needs %s per node but this host can give a node at most %s. Choose a smaller node type, or start cacheplane with --allow-memory-overcommit.", nodeType.Name, gib(nodeBytes), gib(s.cfg.HostMemoryBytes))
+	}
+
+	now := s.cfg.Now().UTC()
+	spec := &model.ClusterSpec{
+		ID:                       strings.ToLower(id),
+		Engine:                   string(eng),
+		EngineVersion:            version.Version,
+		ParameterGroupFamily:     version.Family,
+		CacheNodeType:            nodeType.Name,
+		NumCacheNodes:            num,
+		Port:                     port,
+		AZMode:                   string(in.AZMode),
+		PreferredAZ:              preferred,
+		ParameterGroupName:       paramGroup,
+		SubnetGroupName:          subnetGroup,
+		SecurityGroupNames:       secGroupNames,
+		SecurityGroupIDs:         in.SecurityGroupIds,
+		Tags:                     tags,
+		MaintenanceWindow:        maintText,
+		SnapshotWindow:           snapshotWindow,
+		SnapshotRetentionLimit:   retention,
+		AutoMinorVersionUpgrade:  in.AutoMinorVersionUpgrade == nil || *in.AutoMinorVersionUpgrade,
+		NotificationTopicARN:     topic,
+		AuthToken:                token,
+		TransitEncryptionEnabled: tls,
+		NetworkType:              networkType,
+		IPDiscovery:              ipDiscovery,
+		LogDelivery:              logs,
+		CreatedAt:                now,
+		Generation:               1,
+	}
+	if token != "" {
+		spec.AuthTokenLastModified = &now
+	}
+	spec.ARN = model.ClusterARN(s.cfg.Region, s.cfg.AccountID, spec.ID)
+	for i := 0; i < num; i++ {
+		spec.Nodes = append(spec.Nodes, model.NodeSpec{ID: model.NodeID(i + 1), AZ: zones[i], CreatedAt: now})
+	}
+	return spec, nil
+}
+
+// checkEngineOnlyParams refuses parameters that belong to the other engine.
+func checkEngineOnlyParams(in *api.CreateCacheClusterMessage, eng engine.Name) *api.Error {
+	if eng == engine.Memcached {
+		for name, given := range map[string]bool{
+			"SnapshotRetentionLimit":    in.SnapshotRetentionLimit != nil,
+			"SnapshotWindow":            in.SnapshotWindow != nil,
+			"SnapshotName":              in.SnapshotName != nil,
+			"SnapshotArns":              len(in.SnapshotArns) > 0,
+			"LogDeliveryConfigurations": len(in.LogDeliveryConfigurations) > 0,
+		} {
+			if given {
+				return api.ErrInvalidParameterCombination("%s is supported only for Valkey and Redis OSS clusters, not for Memcached; omit it.", name)
+			}
+		}
+		return nil
+	}
+	if in.AZMode != "" {
+		return api.ErrInvalidParameterCombinationMsg("AZMode is supported only for Memcached clusters; a Redis OSS cluster has one node. Use PreferredAvailabilityZone instead.")
+	}
+	if len(in.PreferredAvailabilityZones) > 1 {
+		return api.ErrInvalidParameterCombinationMsg("PreferredAvailabilityZones with more than one zone is supported only for Memcached clusters; use PreferredAvailabilityZone.")
+	}
+	return nil
+}
+
+// zonesFor places each node in a zone and returns the cluster's PreferredAvailabilityZone
+// (the zone, or "Multiple" when the nodes span several).
+func (s *Service) zonesFor(in *api.CreateCacheClusterMessage, eng engine.Name, num int) ([]string, string, *api.Error) {
+	known := map[string]bool{}
+	for _, z := range s.cfg.AvailabilityZones {
+		known[z] = true
+	}
+	check := func(z string) *api.Error {
+		if !known[z] {
+			return api.ErrInvalidParameterValue("Availability zone %s is not available to this cluster: the default subnet group has %s.", z, strings.Join(s.cfg.AvailabilityZones, ", "))
+		}
+		return nil
+	}
+	single := api.Deref(in.PreferredAvailabilityZone)
+	list := in.PreferredAvailabilityZones
+	if in.PreferredAvailabilityZone != nil && len(list) > 0 {
+		return nil, "", api.ErrInvalidParameterCombinationMsg("Specify either PreferredAvailabilityZone or PreferredAvailabilityZones, not both.")
+	}
+	zones := make([]string, num)
+	switch {
+	case len(list) > 0:
+		if len(list) != num {
+			return nil, "", api.ErrInvalidParameterValue("The number of PreferredAvailabilityZones (%d) must equal NumCacheNodes (%d).", len(list), num)
+		}
+		for i, z := range list {
+			if err := check(z); err != nil {
+				return nil, "", err
+			}
+			zones[i] = z
+		}
+		if in.AZMode == api.AZModeSingleAz && distinct(zones) > 1 {
+			return nil, "", api.ErrInvalidParameterCombinationMsg("AZMode single-az places every node in one availability zone, but PreferredAvailabilityZones names several.")
+		}
+	case single != "":
+		if err := check(single); err != nil {
+			return nil, "", err
+		}
+		if in.AZMode == api.AZModeCrossAz && num > 1 {
+			return nil, "", api.ErrInvalidParameterCombinationMsg("AZMode cross-az spreads nodes over zones; give PreferredAvailabilityZones (one per node) instead of a single PreferredAvailabilityZone.")
+		}
+		for i := range zones {
+			zones[i] = single
+		}
+	default:
+		var first int
+		s.withRand(func(r *rand.Rand) { first = r.IntN(len(s.cfg.AvailabilityZones)) })
+		for i := range zones {
+			if eng == engine.Memcached && in.AZMode == api.AZModeCrossAz {
+				zones[i] = s.cfg.AvailabilityZones[(first+i)%len(s.cfg.AvailabilityZones)]
+			} else {
+				zones[i] = s.cfg.AvailabilityZones[first]
+			}
+		}
+	}
+	if distinct(zones) > 1 {
+		return zones, "Multiple", nil
+	}
+	return zones, zones[0], nil
+}
+
+func distinct(list []string) int {
+	seen := map[string]bool{}
+	for _, z := range list {
+		seen[z] = true
+	}
+	return len(seen)
+}
+
+// networkSettings applies the IPv6 rules: Valkey 7.2+, Redis OSS 6.2+ or Memcached 1.6.6+, on Nitro node types.
+func networkSettings(in *api.CreateCacheClusterMessage, eng engine.Name, v engine.Version, t engine.NodeType) (string, string, *api.Error) {
+	nt := in.NetworkType
+	if nt == "" {
+		nt = api.NetworkTypeIpv4
+	}
+	ipd := in.IpDiscovery
+	if ipd == "" {
+		ipd = api.IpDiscoveryIpv4
+		if nt == api.NetworkTypeIpv6 {
+			ipd = api.IpDiscoveryIpv6
+		}
+	}
+	if nt != api.NetworkTypeIpv4 || ipd == api.IpDiscoveryIpv6 {
+		minVersion := map[engine.Name]string{engine.Redis: "6.2", engine.Memcached: "1.6.6", engine.Valkey: "7.2"}[eng]
+		if engine.CompareVersions(v.Version, minVersion) < 0 {
+			return "", "", api.ErrInvalidParameterCombination("NetworkType %s needs %s %s or later; this cluster asks for %s.", nt, eng, minVersion, v.Version)
+		}
+		if !nitroNodeType(t) {
+			return "", "", api.ErrInvalidParameterCombination("NetworkType %s needs a node type built on the Nitro system; %s is not.", nt, t.Name)
+		}
+	}
+	if nt == api.NetworkTypeIpv4 && ipd == api.IpDiscoveryIpv6 {
+		return "", "", api.ErrInvalidParameterCombinationMsg("IpDiscovery ipv6 needs NetworkType ipv6 or dual_stack.")
+	}
+	if nt == api.NetworkTypeIpv6 && ipd == api.IpDiscoveryIpv4 {
+		return "", "", api.ErrInvalidParameterCombinationMsg("IpDiscovery ipv4 is not possible with NetworkType ipv6.")
+	}
+	return string(nt), string(ipd), nil
+}
+
+// logDeliveryFrom validates log delivery requests (Redis OSS 6.0+ for slow-log, 6.2+ for engine-log).
+func logDeliveryFrom(reqs []api.LogDeliveryConfigurationRequest, eng engine.Name, v engine.Version) ([]model.LogDelivery, *api.Error) {
+	var out []model.LogDelivery
+	seen := map[api.LogType]bool{}
+	for i, r := range reqs {
+		if r.LogType == "" || r.DestinationType == "" || r.LogFormat == "" {
+			return nil, api.ErrInvalidParameterValue("LogDeliveryConfigurations entry %d needs LogType, DestinationType and LogFormat.", i+1)
+		}
+		if seen[r.LogType] {
+			return nil, api.ErrInvalidParameterCombination("LogDeliveryConfigurations names log type %s twice.", r.LogType)
+		}
+		seen[r.LogType] = true
+		min := "6.0"
+		if r.LogType == api.LogTypeEngineLog {
+			min = "6.2"
+		}
+		if eng == engine.Redis && engine.CompareVersions(v.Version, min) < 0 {
+			return nil, api.ErrInvalidParameterCombination("Log type %s needs Redis OSS %s or later; this cluster asks for %s.", r.LogType, min, v.Version)
+		}
+		d := model.LogDelivery{LogType: string(r.LogType), DestinationType: string(r.DestinationType), LogFormat: string(r.LogFormat), Enabled: r.Enabled == nil || *r.Enabled}
+		if r.DestinationDetails != nil && r.DestinationDetails.CloudWatchLogsDetails != nil {
+			d.LogGroup = api.Deref(r.DestinationDetails.CloudWatchLogsDetails.LogGroup)
+		}
+		if r.DestinationDetails != nil && r.DestinationDetails.KinesisFirehoseDetails != nil {
+			d.DeliveryStream = api.Deref(r.DestinationDetails.KinesisFirehoseDetails.DeliveryStream)
+		}
+		if r.DestinationType == api.DestinationTypeCloudwatchLogs && d.LogGroup == "" {
+			return nil, api.ErrInvalidParameterValue("Log delivery to cloudwatch-logs needs DestinationDetails.CloudWatchLogsDetails.LogGroup.")
+		}
+		if r.DestinationType == api.DestinationTypeKinesisFirehose && d.DeliveryStream == "" {
+			return nil, api.ErrInvalidParameterValue("Log delivery to kinesis-firehose needs DestinationDetails.KinesisFirehoseDetails.DeliveryStream.")
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// DescribeCacheClusters lists clusters (or one, matched without regard to case), in id order.
+func (s *Service) DescribeCacheClusters(ctx context.Context, in *api.DescribeCacheClustersMessage) (*api.CacheClusterMessage, error) {
+	limit, verr := maxRecords(in.MaxRecords)
+	if verr != nil {
+		return nil, verr
+	}
+	showNodes := api.Deref(in.ShowCacheNodeInfo)
+	out := &api.CacheClusterMessage{CacheClusters: []api.CacheCluster{}}
+	if in.CacheClusterId != nil {
+		id := strings.ToLower(*in.CacheClusterId)
+		var c *model.Cluster
+		if err := s.store.View(func(tx *store.Tx) (err error) { c, err = tx.Cluster(id); return }); err != nil {
+			return nil, err
+		}
+		if c == nil {
+			return nil, api.ErrCacheClusterNotFound("CacheCluster not found: %s", id)
+		}
+		out.CacheClusters = append(out.CacheClusters, *s.toAPI(c, showNodes))
+		return out, nil
+	}
+	notInRG := api.Deref(in.ShowCacheClustersNotInReplicationGroups)
+	var last string
+	more := false
+	err := s.store.View(func(tx *store.Tx) error {
+		return tx.Clusters(api.Deref(in.Marker), func(c *model.Cluster) bool {
+			if notInRG && c.Spec.ReplicationGroupID != "" {
+				return true
+			}
+			if len(out.CacheClusters) == limit {
+				more = true
+				return false
+			}
+			out.CacheClusters = append(out.CacheClusters, *s.toAPI(c, showNodes))
+			last = c.Spec.ID
+			return true
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	if more {
+		out.Marker = api.String(last)
+	}
+	return out, nil
+}
+
+// maxRecords applies the model's MaxRecords rule: default 100, minimum 20, maximum 100.
+func maxRecords(p *int32) (int, *api.Error) {
+	if p == nil {
+		return 100, nil
+	}
+	if *p < 20 || *p > 100 {
+		return 0, api.ErrInvalidParameterValue("The parameter MaxRecords must be between 20 and 100; %d was given.", *p)
+	}
+	return int(*p), nil
+}
+
+// DeleteCacheCluster marks the cluster for deletion; the reconciler stops and
+// removes its nodes, then the cluster is gone (CacheClusterNotFound).
+func (s *Service) DeleteCacheCluster(ctx context.Context, in *api.DeleteCacheClusterMessage) (*api.DeleteCacheClusterResult, error) {
+	id := strings.ToLower(api.Deref(in.CacheClusterId))
+	var result *model.Cluster
+	err := s.store.Update(func(tx *store.Tx) error {
+		c, err := tx.Cluster(id)
+		if err != nil {
+			return err
+		}
+		if c == nil {
+			return api.ErrCacheClusterNotFound("CacheCluster not found: %s", id)
+		}
+		if in.FinalSnapshotIdentifier != nil {
+			if c.Spec.Engine == string(engine.Memcached) {
+				return api.ErrSnapshotFeatureNotSupported("Snapshots are not supported for Memcached clusters; delete %s without FinalSnapshotIdentifier.", id)
+			}
+			return api.ErrInvalidParameterValue("FinalSnapshotIdentifier is not supported by cacheplane yet (snapshots arrive in a later release); delete %s without it.", id)
+		}
+		if c.Spec.Deleted {
+			return api.ErrInvalidCacheClusterState("Cache cluster %s is already being deleted.", id)
+		}
+		if c.Status.Status != model.StatusAvailable && !(c.Status.Status == model.StatusCreating && c.Status.Message != "") {
+			return api.ErrInvalidCacheClusterState("Cache cluster %s is not in available state (it is %s); wait for it to become available.", id, c.Status.Status)
+		}
+		c.Spec.Deleted = true
+		c.Spec.Generation++
+		c.Status.Status = model.StatusDeleting
+		result = c
+		return tx.PutCluster(c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.cfg.Notify(id)
+	return &api.DeleteCacheClusterResult{CacheCluster: s.toAPI(result, false)}, nil
+}
+
+// ListTagsForResource lists the tags of a cluster ARN (other resource types arrive with their operations).
+func (s *Service) ListTagsForResource(ctx context.Context, in *api.ListTagsForResourceMessage) (*api.TagListMessage, error) {
+	arn := api.Deref(in.ResourceName)
+	prefix := fmt.Sprintf("arn:aws:elasticache:%s:%s:", s.cfg.Region, s.cfg.AccountID)
+	rest, ok := strings.CutPrefix(arn, prefix)
+	kind, name, ok2 := strings.Cut(rest, ":")
+	if !ok || !ok2 || name == "" {
+		return nil, api.ErrInvalidARN("The ARN %s is not a valid ElastiCache resource ARN of this account and region (%s...).", arn, prefix)
+	}
+	if kind != "cluster" {
+		return nil, api.ErrInvalidARN("Tags on %s resources are not supported by cacheplane yet: %s.", kind, arn)
+	}
+	var c *model.Cluster
+	if err := s.store.View(func(tx *store.Tx) (err error) { c, err = tx.Cluster(strings.ToLower(name)); return }); err != nil {
+		return nil, err
+	}
+	if c == nil {
+		return nil, api.ErrCacheClusterNotFound("CacheCluster not found: %s", name)
+	}
+	out := &api.TagListMessage{TagList: []api.Tag{}}
+	for _, t := range c.Spec.Tags {
+		out.TagList = append(out.TagList, api.Tag{Key: api.String(t.Key), Value: t.Value})
+	}
+	return out, nil
+}
+
+// toAPI renders a cluster as AWS describes it. Node details appear only with
+// ShowCacheNodeInfo and not while the cluster is being created or deleted.
+func (s *Service) toAPI(c *model.Cluster, showNodes bool) *api.CacheCluster {
+	sp := &c.Spec
+	created := sp.CreatedAt
+	out := &api.CacheCluster{
+		CacheClusterId:             api.String(sp.ID),
+		ARN:                        api.String(sp.ARN),
+		ClientDownloadLandingPage:  api.String(ClientDownloadLandingPage),
+		CacheNodeType:              api.String(sp.CacheNodeType),
+		Engine:                     api.String(sp.Engine),
+		EngineVersion:              api.String(sp.EngineVersion),
+		CacheClusterStatus:         api.String(c.Status.Status),
+		NumCacheNodes:              api.Int32(int32(sp.NumCacheNodes)),
+		PreferredAvailabilityZone:  api.String(sp.PreferredAZ),
+		CacheClusterCreateTime:     &created,
+		PreferredMaintenanceWindow: api.String(sp.MaintenanceWindow),
+		PendingModifiedValues:      &api.PendingModifiedValues{},
+		CacheSecurityGroups:        []api.CacheSecurityGroupMembership{},
+		CacheParameterGroup: &api.CacheParameterGroupStatus{
+			CacheParameterGroupName: api.String(sp.ParameterGroupName),
+			ParameterApplyStatus:    api.String("in-sync"),
+			CacheNodeIdsToReboot:    []string{},
+		},
+		CacheSubnetGroupName:               api.String(sp.SubnetGroupName),
+		AutoMinorVersionUpgrade:            api.Bool(sp.AutoMinorVersionUpgrade),
+		AuthTokenEnabled:                   api.Bool(sp.AuthToken != ""),
+		AuthTokenLastModifiedDate:          sp.AuthTokenLastModified,
+		TransitEncryptionEnabled:           api.Bool(sp.TransitEncryptionEnabled),
+		AtRestEncryptionEnabled:            api.Bool(false),
+		ReplicationGroupLogDeliveryEnabled: api.Bool(false),
+		LogDeliveryConfigurations:          []api.LogDeliveryConfiguration{},
+		NetworkType:                        api.NetworkType(sp.NetworkType),
+		IpDiscovery:                        api.IpDiscovery(sp.IPDiscovery),
+	}
+	if sp.ReplicationGroupID != "" {
+		out.ReplicationGroupId = api.String(sp.ReplicationGroupID)
+	}
+	if sp.TransitEncryptionEnabled {
+		out.TransitEncryptionMode = api.TransitEncryptionModeRequired
+	}
+	if sp.Engine != string(engine.Memcached) {
+		out.SnapshotRetentionLimit = api.Int32(int32(sp.SnapshotRetentionLimit))
+		out.SnapshotWindow = api.String(sp.SnapshotWindow)
+	}
+	for _, name := range sp.SecurityGroupNames {
+		out.CacheSecurityGroups = append(out.CacheSecurityGroups, api.CacheSecurityGroupMembership{CacheSecurityGroupName: api.String(name), Status: api.String("active")})
+	}
+	for _, id := range sp.SecurityGroupIDs {
+		out.SecurityGroups = append(out.SecurityGroups, api.SecurityGroupMembership{SecurityGroupId: api.String(id), Status: api.String("active")})
+	}
+	if sp.NotificationTopicARN != "" {
+		out.NotificationConfiguration = &api.NotificationConfiguration{TopicArn: api.String(sp.NotificationTopicARN), TopicStatus: api.String("active")}
+	}
+	for _, l := range sp.LogDelivery {
+		d := api.LogDeliveryConfiguration{
+			LogType: api.LogType(l.LogType), DestinationType: api.DestinationType(l.DestinationType), LogFormat: api.LogFormat(l.LogFormat),
+			DestinationDetails: &api.DestinationDetails{},
+			// Honest status: nothing here can deliver to CloudWatch Logs or Firehose.
+			Status:  api.LogDeliveryConfigurationStatusError,
+			Message: api.String("cacheplane cannot deliver logs to " + l.DestinationType + "; each node's log is in its directory under the data dir."),
+		}
+		if l.LogGroup != "" {
+			d.DestinationDetails.CloudWatchLogsDetails = &api.CloudWatchLogsDestinationDetails{LogGroup: api.String(l.LogGroup)}
+		}
+		if l.DeliveryStream != "" {
+			d.DestinationDetails.KinesisFirehoseDetails = &api.KinesisFirehoseDestinationDetails{DeliveryStream: api.String(l.DeliveryStream)}
+		}
+		out.LogDeliveryConfigurations = append(out.LogDeliveryConfigurations, d)
+	}
+	if sp.Engine == string(engine.Memcached) && len(sp.Nodes) > 0 {
+		// Resolving an AWS configuration endpoint yields one of the nodes; the
+		// address of node 0001 plays that part here.
+		out.ConfigurationEndpoint = &api.Endpoint{Address: api.String(sp.Nodes[0].Address), Port: api.Int32(int32(sp.Nodes[0].Port))}
+	}
+	busy := c.Status.Status == model.StatusCreating || c.Status.Status == model.StatusDeleting
+	if showNodes && !busy {
+		out.CacheNodes = []api.CacheNode{}
+		for _, n := range sp.Nodes {
+			node := n
+			status := model.NodeCreating
+			if ns := c.Status.NodeStatusByID(n.ID); ns != nil {
+				status = ns.Status
+			}
+			out.CacheNodes = append(out.CacheNodes, api.CacheNode{
+				CacheNodeId:              api.String(n.ID),
+				CacheNodeStatus:          api.String(status),
+				CacheNodeCreateTime:      &node.CreatedAt,
+				Endpoint:                 &api.Endpoint{Address: api.String(n.Address), Port: api.Int32(int32(n.Port))},
+				ParameterGroupStatus:     api.String("in-sync"),
+				CustomerAvailabilityZone: api.String(n.AZ),
+			})
+		}
+	}
+	return out
+}
+
+// IsAPIError tells whether err is a fault to send to the client as is.
+func IsAPIError(err error) bool {
+	var e *api.Error
+	return errors.As(err, &e)
+}

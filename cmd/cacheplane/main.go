@@ -143,6 +143,9 @@ func serve(cfg *serveConfig) error {
 	if err != nil {
 		return err
 	}
+	if cfg.DataDir, err = filepath.Abs(cfg.DataDir); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
@@ -156,7 +159,7 @@ func serve(cfg *serveConfig) error {
 	defer st.Close()
 
 	binaries := newBinaryCache(cfg.Binaries, log)
-	drv := process.New(process.Options{Logger: log})
+	drv := process.New(process.Options{Logger: log, StateDir: filepath.Join(cfg.DataDir, "driver")})
 	rec := reconcile.New(reconcile.Config{
 		Store: st, Driver: drv, NodesDir: filepath.Join(cfg.DataDir, "nodes"),
 		Binaries: binaries.find, Logger: log,

@@ -106,6 +106,7 @@ func (r *Reconciler) Run(ctx context.Context) {
 	}
 	ticker := time.NewTicker(r.cfg.Resync)
 	defer ticker.Stop()
+	exited := r.cfg.Driver.Exited()
 	for {
 		select {
 		case <-ctx.Done():
@@ -114,7 +115,11 @@ func (r *Reconciler) Run(ctx context.Context) {
 			return
 		case <-ticker.C:
 			r.enqueueAll()
-		case key := <-r.cfg.Driver.Exited():
+		case key, ok := <-exited:
+			if !ok {
+				exited = nil // the driver was closed; resync still runs
+				continue
+			}
 			if clusterID, _, ok := strings.Cut(key, "/"); ok {
 				r.log.Warn("node exited unexpectedly; replacing it", "node", key)
 				r.queue.Add(clusterID)

@@ -34,6 +34,7 @@ import (
 	"github.com/cacheplane/cacheplane/internal/service"
 	"github.com/cacheplane/cacheplane/internal/sigv4"
 	"github.com/cacheplane/cacheplane/internal/store"
+	"github.com/cacheplane/cacheplane/internal/tlsca"
 )
 
 func main() {
@@ -158,11 +159,15 @@ func serve(cfg *serveConfig) error {
 	}
 	defer st.Close()
 
+	ca, err := tlsca.Open(filepath.Join(cfg.DataDir, "tls"))
+	if err != nil {
+		return err
+	}
 	binaries := newBinaryCache(cfg.Binaries, log)
 	drv := process.New(process.Options{Logger: log, StateDir: filepath.Join(cfg.DataDir, "driver")})
 	rec := reconcile.New(reconcile.Config{
 		Store: st, Driver: drv, NodesDir: filepath.Join(cfg.DataDir, "nodes"),
-		Binaries: binaries.find, Logger: log,
+		Binaries: binaries.find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
 	})
 	svc := service.New(service.Config{
 		Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas,

@@ -28,7 +28,7 @@ type BinaryResolver func(engine.Name) (engine.Binary, error)
 
 // TLSProvider gives a node its certificate files (written into the node's
 // directory) and the client configuration its health probe uses.
-type TLSProvider func(node model.NodeSpec) (files []driver.File, tlsFiles *engine.TLSFiles, client *tls.Config, err error)
+type TLSProvider func(node model.NodeSpec, dir string) (files []driver.File, tlsFiles *engine.TLSFiles, client *tls.Config, err error)
 
 // Config wires a Reconciler.
 type Config struct {
@@ -358,7 +358,7 @@ func (r *Reconciler) nodeSpec(c *model.Cluster, n model.NodeSpec, bin engine.Bin
 		if r.cfg.TLS == nil {
 			return driver.NodeSpec{}, nil, errors.New("in-transit encryption is requested but no certificate authority is configured")
 		}
-		certFiles, tlsFiles, client, err := r.cfg.TLS(n)
+		certFiles, tlsFiles, client, err := r.cfg.TLS(n, dir)
 		if err != nil {
 			return driver.NodeSpec{}, nil, fmt.Errorf("node certificate: %w", err)
 		}

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/cacheplane/cacheplane/internal/model"
+)
+
+func cluster(id string, nodes int) *model.Cluster {
+	c := &model.Cluster{Spec: model.ClusterSpec{ID: id, Engine: "redis"}}
+	for i := 0; i < nodes; i++ {
+		c.Spec.Nodes = append(c.Spec.Nodes, model.NodeSpec{ID: model.NodeID(i + 1), Address: fmt.Sprintf("127.0.%d.%d", len(id), i+1), Port: 6379})
+	}
+	return c
+}
+
+func TestPutGetDeleteAndAddresses(t *testing.T) {
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Update(func(tx *Tx) error { return tx.PutCluster(cluster("abc", 2)) }); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.View(func(tx *Tx) error {
+		c, err := tx.Cluster("abc")
+		if err != nil || c == nil || len(c.Spec.Nodes) != 2 {
+			t.Fatalf("get: %v %+v", err, c)
+		}
+		if !tx.AddressInUse("127.0.3.1", 6379) || tx.AddressesInUse() != 2 {
+			t.Fatal("node addresses are not claimed")
+		}
+		return nil
+	})
+	if err := st.Update(func(tx *Tx) error { return tx.DeleteCluster("abc") }); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.View(func(tx *Tx) error {
+		if c, _ := tx.Cluster("abc"); c != nil {
+			t.Fatal("cluster survived delete")
+		}
+		if tx.AddressInUse("127.0.3.1", 6379) || tx.AddressesInUse() != 0 {
+			t.Fatal("addresses not freed")
+		}
+		return nil
+	})
+}
+
+func TestFailedTransactionChangesNothing(t *testing.T) {
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	err = st.Update(func(tx *Tx) error {
+		if err := tx.PutCluster(cluster("x", 1)); err != nil {
+			return err
+		}
+		return ErrConflict
+	})
+	if err != ErrConflict {
+		t.Fatalf("err = %v", err)
+	}
+	_ = st.View(func(tx *Tx) error {
+		if len(tx.ClusterIDs()) != 0 || tx.AddressesInUse() != 0 {
+			t.Fatal("a rolled-back transaction left state behind")
+		}
+		return nil
+	})
+}
+
+func TestPagingInIDOrderAndReopen(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Update(func(tx *Tx) error {
+		for i := 25; i >= 1; i-- {
+			if err := tx.PutCluster(cluster(fmt.Sprintf("c%02d", i), 0)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	st.Close()
+	st, err = Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var got []string
+	after := ""
+	for {
+		var page []string
+		_ = st.View(func(tx *Tx) error {
+			return tx.Clusters(after, func(c *model.Cluster) bool {
+				page = append(page, c.Spec.ID)
+				return len(page) < 10
+			})
+		})
+		got = append(got, page...)
+		if len(page) < 10 {
+			break
+		}
+		after = page[len(page)-1]
+	}
+	if len(got) != 25 || got[0] != "c01" || got[24] != "c25" {
+		t.Fatalf("paging after reopen gave %v", got)
+	}
+}
+
+func TestSecondOpenIsRefusedWhileLocked(t *testing.T) {
+	dir := t.TempDir()
+	st, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := Open(dir); err == nil {
+		t.Fatal("a second cacheplane on the same data dir must be refused")
+	}
+}

@@ -53,8 +53,8 @@ type Reconciler struct {
 	queue *queue
 	log   *slog.Logger
 
-	mu       sync.Mutex
-	restarts map[string]int // node key -> restarts seen by this process, for status
+	mu      sync.Mutex
+	serving map[string]int // node key -> PID last announced in the "node serving" log line
 }
 
 // New builds a Reconciler; call Run to start it.
@@ -74,7 +74,7 @@ func New(cfg Config) *Reconciler {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Reconciler{cfg: cfg, queue: newQueue(), log: cfg.Logger, restarts: map[string]int{}}
+	return &Reconciler{cfg: cfg, queue: newQueue(), log: cfg.Logger, serving: map[string]int{}}
 }
 
 // Enqueue asks for a pass over one cluster.
@@ -295,10 +295,10 @@ func (r *Reconciler) convergeNode(ctx context.Context, c *model.Cluster, n model
 		}
 		return res
 	}
-	if fresh {
-		if prev != nil && prev.PID != 0 && !st.Adopted {
-			res.status.Restarts++
-		}
+	if fresh && prev != nil && prev.PID != 0 && !st.Adopted {
+		res.status.Restarts++
+	}
+	if r.announce(key, st.PID) {
 		r.log.Info("node serving",
 			"node", key, "engine", c.Spec.Engine, "requested_version", c.Spec.EngineVersion,
 			"binary", bin.Path, "binary_version", bin.Version, "reported_version", version,
@@ -307,6 +307,17 @@ func (r *Reconciler) convergeNode(ctx context.Context, c *model.Cluster, n model
 	res.status.Status = model.NodeAvailable
 	res.ready = true
 	return res
+}
+
+// announce reports whether this process has not yet logged that pid serves the node.
+func (r *Reconciler) announce(key string, pid int) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.serving[key] == pid {
+		return false
+	}
+	r.serving[key] = pid
+	return true
 }
 
 // probeUntil probes until the node answers or timeout passes, backing off from 2ms.

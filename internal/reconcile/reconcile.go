@@ -30,8 +30,12 @@ type BinaryResolver func(engine.Name) (engine.Binary, error)
 // directory) and the client configuration its health probe uses.
 type TLSProvider func(node model.NodeSpec, dir string) (files []driver.File, tlsFiles *engine.TLSFiles, client *tls.Config, err error)
 
+// ProbeFunc checks that a node answers its engine's health probe (engine.Probe in production).
+type ProbeFunc func(ctx context.Context, e engine.Name, address string, port int, authToken string, tlsConf *tls.Config) (string, error)
+
 // Config wires a Reconciler.
 type Config struct {
+	Probe    ProbeFunc // nil = engine.Probe
 	Store    *store.Store
 	Driver   driver.Driver
 	NodesDir string // each node lives in NodesDir/<cluster-id>/<node-id>
@@ -73,6 +77,9 @@ func New(cfg Config) *Reconciler {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if cfg.Probe == nil {
+		cfg.Probe = engine.Probe
 	}
 	return &Reconciler{cfg: cfg, queue: newQueue(), log: cfg.Logger, serving: map[string]int{}}
 }
@@ -326,7 +333,7 @@ func (r *Reconciler) probeUntil(ctx context.Context, c *model.Cluster, n model.N
 	wait := 2 * time.Millisecond
 	for {
 		pctx, cancel := context.WithTimeout(ctx, minDuration(r.cfg.ProbeTimeout, time.Until(deadline)))
-		v, err := engine.Probe(pctx, engine.Name(c.Spec.Engine), n.Address, n.Port, c.Spec.AuthToken, clientTLS)
+		v, err := r.cfg.Probe(pctx, engine.Name(c.Spec.Engine), n.Address, n.Port, c.Spec.AuthToken, clientTLS)
 		cancel()
 		if err == nil {
 			return v, nil

@@ -179,6 +179,9 @@ func (s *Service) specFromCreate(in *api.CreateCacheClusterMessage) (*model.Clus
 		if werr != nil {
 			return nil, werr
 		}
+	} else if d, ok := requestedSnapshotWindow(in, eng); ok {
+		// The default maintenance window must not collide with the snapshot window the request names.
+		s.withRand(func(r *rand.Rand) { maint, maintText = defaultMaintenanceWindowAvoiding(r, s.cfg.Region, d) })
 	} else {
 		s.withRand(func(r *rand.Rand) { maint, maintText = defaultMaintenanceWindow(r, s.cfg.Region) })
 	}
@@ -202,6 +205,10 @@ func (s *Service) specFromCreate(in *api.CreateCacheClusterMessage) (*model.Clus
 			snapshotWindow = formatDaily(d.start, d.length)
 		} else {
 			s.withRand(func(r *rand.Rand) { snapshotWindow = defaultSnapshotWindow(r, maint) })
+			if snapshotWindow == "" {
+				// As AWS: the window it assigns itself must not overlap either.
+				return nil, api.ErrInvalidParameterCombinationMsg("The snapshot window and maintenance window must not overlap.")
+			}
 		}
 	}
 
@@ -303,6 +310,16 @@ func (s *Service) specFromCreate(in *api.CreateCacheClusterMessage) (*model.Clus
 		spec.Nodes = append(spec.Nodes, model.NodeSpec{ID: model.NodeID(i + 1), AZ: zones[i], CreatedAt: now})
 	}
 	return spec, nil
+}
+
+// requestedSnapshotWindow is the request's snapshot window when it is given and
+// well-formed (a malformed one is reported later, in the usual order).
+func requestedSnapshotWindow(in *api.CreateCacheClusterMessage, eng engine.Name) (dailyRange, bool) {
+	if eng == engine.Memcached || in.SnapshotWindow == nil {
+		return dailyRange{}, false
+	}
+	d, err := parseSnapshotWindow(*in.SnapshotWindow)
+	return d, err == nil
 }
 
 // checkEngineOnlyParams refuses parameters that belong to the other engine.

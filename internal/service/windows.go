@@ -144,8 +144,37 @@ func defaultMaintenanceWindow(rng *rand.Rand, region string) (weeklyRange, strin
 	return weeklyRange{start, 60}, formatWeekly(start, 60)
 }
 
+// defaultMaintenanceWindowAvoiding is defaultMaintenanceWindow for a request
+// that names its snapshot window but not its maintenance window: it picks at
+// random among the default windows that do not overlap the snapshot window, so
+// that the service's own choice never makes a valid request fail. When none
+// fits, it falls back to defaultMaintenanceWindow (and the overlap is reported).
+func defaultMaintenanceWindowAvoiding(rng *rand.Rand, region string, snap dailyRange) (weeklyRange, string) {
+	block, ok := maintenanceBlocks[region]
+	if !ok {
+		block = 3 * 60
+	}
+	var fits []int
+	for day := 0; day < 7; day++ {
+		for k := 0; k < 15; k++ {
+			start := (day*24*60 + block + k*30) % minutesPerWeek
+			if !overlaps(snap, weeklyRange{start, 60}) {
+				fits = append(fits, start)
+			}
+		}
+	}
+	if len(fits) == 0 {
+		return defaultMaintenanceWindow(rng, region)
+	}
+	start := fits[rng.IntN(len(fits))]
+	return weeklyRange{start, 60}, formatWeekly(start, 60)
+}
+
 // defaultSnapshotWindow picks a random 60-minute daily window, on the hour, that
-// does not overlap the maintenance window.
+// does not overlap the maintenance window. A maintenance window of 23 hours or
+// more may leave no free hour that starts on the hour; then the first window, at
+// any minute, that fits the gap is taken. It returns "" when nothing fits (a
+// 24-hour maintenance window overlaps every daily window).
 func defaultSnapshotWindow(rng *rand.Rand, maint weeklyRange) string {
 	first := rng.IntN(24)
 	for i := 0; i < 24; i++ {
@@ -154,5 +183,11 @@ func defaultSnapshotWindow(rng *rand.Rand, maint weeklyRange) string {
 			return formatDaily(d.start, d.length)
 		}
 	}
-	return formatDaily(first*60, 60) // unreachable for a window of at most 24 hours
+	for start := 0; start < 24*60; start++ {
+		d := dailyRange{(first*60 + start) % (24 * 60), 60}
+		if !overlaps(d, maint) {
+			return formatDaily(d.start, d.length)
+		}
+	}
+	return ""
 }

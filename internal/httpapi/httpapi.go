@@ -67,6 +67,9 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request, reqID string) (s
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return "", h.writeError(w, reqID, wireError{"InvalidAction", "Only GET and POST requests are accepted.", 405, true})
 	}
+	if r.Body == nil {
+		r.Body = http.NoBody
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError

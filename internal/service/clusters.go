@@ -109,7 +109,7 @@ func (s *Service) specFromCreate(in *api.CreateCacheClusterMessage) (*model.Clus
 		version = found
 	}
 	if !nodeType.SupportsVersion(version) {
-		return nil, api.ErrInvalidParameterCombination("Node type %s is not supported with %s %s. Graviton (g) node types need Redis OSS 5.0.6 or later, or Memcached 1.5.16 or later.", nodeType.Name, eng, version.Version)
+		return nil, api.ErrInvalidParameterCombination("Node type %s is not supported with %s %s.%s", nodeType.Name, eng, version.Version, nodeTypeHint(nodeType, eng))
 	}
 
 	num := 1
@@ -705,4 +705,17 @@ func (s *Service) toAPI(c *model.Cluster, showNodes bool) *api.CacheCluster {
 func IsAPIError(err error) bool {
 	var e *api.Error
 	return errors.As(err, &e)
+}
+
+// nodeTypeHint says why a node type does not fit an engine version.
+func nodeTypeHint(t engine.NodeType, eng engine.Name) string {
+	switch {
+	case t.DataTiering:
+		return " Data tiering (r6gd) node types are for replication groups with data tiering enabled."
+	case !t.InRedisTable && eng == engine.Redis:
+		return " This node type is offered only for Valkey."
+	case t.Graviton:
+		return " Graviton (g) node types need Redis OSS 5.0.6 or later, or Memcached 1.5.16 or later."
+	}
+	return " Choose another node type or engine version."
 }

@@ -8,6 +8,7 @@ package awsquery
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"reflect"
 	"sort"
@@ -117,6 +118,9 @@ func Parse(values url.Values) (*Parameters, *Error) {
 	sort.Strings(keys)
 	for _, key := range keys {
 		vals := values[key]
+		if len(vals) == 0 {
+			continue // a name with no value (only possible in hand-built url.Values) is absent
+		}
 		if !utf8.ValidString(key) {
 			return nil, &Error{Code: "InvalidQueryParameter", HTTPStatus: 400, Message: "A parameter name is not valid UTF-8."}
 		}
@@ -206,7 +210,8 @@ func (c *Codec) decodeValue(n *node, v reflect.Value, name, member string) *Erro
 		}
 		if n.children == nil {
 			if n.value != nil && *n.value == "" {
-				return nil // an empty structure
+				// An empty structure: its required members are still missing.
+				return c.decodeStruct(&node{}, v, name+".")
 			}
 			return invalidValue("Parameter %s is a structure; give its members as %s.<Member>.", name, name)
 		}
@@ -272,12 +277,20 @@ func (c *Codec) decodeList(n *node, v reflect.Value, name, member string) *Error
 		n *node
 	}
 	list := make([]indexed, 0, len(items.children))
+	bad, hasBad := "", false
 	for k, child := range items.children {
 		i, err := strconv.Atoi(k)
 		if err != nil || i < 1 || i > MaxListIndex || strconv.Itoa(i) != k {
-			return invalidValue("%s.%s.%.20s is not a valid list position; positions run from 1 to %d.", name, itemName, k, MaxListIndex)
+			// Report the smallest bad position, so the answer does not depend on map order.
+			if !hasBad || k < bad {
+				bad, hasBad = k, true
+			}
+			continue
 		}
 		list = append(list, indexed{i, child})
+	}
+	if hasBad {
+		return invalidValue("%s.%s.%.20s is not a valid list position; positions run from 1 to %d.", name, itemName, bad, MaxListIndex)
 	}
 	sort.Slice(list, func(a, b int) bool { return list[a].i < list[b].i })
 	out := reflect.MakeSlice(v.Type(), len(list), len(list))
@@ -325,15 +338,30 @@ func parseTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	if secs, err := strconv.ParseFloat(s, 64); err == nil {
-		return time.Unix(0, int64(secs*1e9)).UTC(), nil
+	// Epoch seconds, within the years 0001-9999 that the ISO 8601 forms can express
+	// (this also refuses NaN and ±Inf, which ParseFloat accepts).
+	if secs, err := strconv.ParseFloat(s, 64); err == nil && secs >= minEpochSeconds && secs < maxEpochSeconds+1 {
+		whole := math.Floor(secs)
+		return time.Unix(int64(whole), int64((secs-whole)*1e9)).UTC(), nil
 	}
 	return time.Time{}, fmt.Errorf("not a timestamp")
 }
 
+// Bounds of epoch-second timestamps: 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+const (
+	minEpochSeconds = -62135596800
+	maxEpochSeconds = 253402300799
+)
+
+// truncate shortens s to at most 64 bytes for an error message, never splitting a
+// UTF-8 sequence (the message must stay valid UTF-8 to survive XML encoding).
 func truncate(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "..."
+	if len(s) <= 64 {
+		return s
 	}
-	return s
+	cut := 64
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "..."
 }

@@ -70,6 +70,7 @@ type serveConfig struct {
 	NodeAddressRange                   string
 	StopNodesOnExit                    bool
 	LogFormat                          string
+	ResyncInterval                     time.Duration
 }
 
 func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, error) {
@@ -107,6 +108,11 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	fs.StringVar(&cfg.NodeAddressRange, "node-addresses", env("CACHEPLANE_NODE_ADDRESSES", "127.77.0.1-127.77.255.254"), "loopback range FIRST-LAST that node endpoints are taken from (env CACHEPLANE_NODE_ADDRESSES)")
 	fs.BoolVar(&cfg.StopNodesOnExit, "stop-nodes-on-exit", getenv("CACHEPLANE_STOP_NODES_ON_EXIT") == "true", "stop every node when cacheplane exits (default: nodes keep running and are re-adopted on restart)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("CACHEPLANE_LOG_FORMAT", "text"), "log format: text or json")
+	resync, err := time.ParseDuration(env("CACHEPLANE_RESYNC_INTERVAL", "10s"))
+	if err != nil {
+		return nil, fmt.Errorf("CACHEPLANE_RESYNC_INTERVAL: %w", err)
+	}
+	fs.DurationVar(&cfg.ResyncInterval, "resync-interval", resync, "how often every cluster is reconciled and every node health-probed without a trigger; a hung node is restarted within about this long (env CACHEPLANE_RESYNC_INTERVAL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -115,6 +121,9 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	}
 	cfg.Binaries[engine.Redis], cfg.Binaries[engine.Memcached], cfg.Binaries[engine.Valkey] = redisBin, memcachedBin, valkeyBin
 	cfg.Quotas = q
+	if cfg.ResyncInterval <= 0 {
+		return nil, fmt.Errorf("--resync-interval must be positive, not %s", cfg.ResyncInterval)
+	}
 	if len(cfg.AccountID) != 12 || strings.Trim(cfg.AccountID, "0123456789") != "" {
 		return nil, fmt.Errorf("--account-id must be 12 digits, not %q", cfg.AccountID)
 	}
@@ -168,6 +177,7 @@ func serve(cfg *serveConfig) error {
 	rec := reconcile.New(reconcile.Config{
 		Store: st, Driver: drv, NodesDir: filepath.Join(cfg.DataDir, "nodes"),
 		Binaries: binaries.find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
+		Resync: cfg.ResyncInterval,
 	})
 	svc := service.New(service.Config{
 		Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas,

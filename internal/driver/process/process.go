@@ -30,6 +30,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -37,6 +38,7 @@ import (
 	"time"
 
 	"github.com/cacheplane/cacheplane/internal/driver"
+	"golang.org/x/sys/unix"
 )
 
 const (
@@ -295,6 +297,9 @@ func (d *Driver) Ensure(ctx context.Context, spec driver.NodeSpec) (driver.NodeS
 	}
 	n.dir = spec.Dir
 	d.writeIndex(n.id, spec.Dir)
+	if err := d.killStrays(n.id, spec.Dir, spec.Binary); err != nil {
+		return driver.NodeState{}, err
+	}
 	p, err := d.start(n.id, spec)
 	if err != nil {
 		n.startErr = err
@@ -369,6 +374,15 @@ func (d *Driver) Remove(ctx context.Context, spec driver.NodeSpec) error {
 	if err := d.stopNode(ctx, n, dir); err != nil {
 		return err
 	}
+	binary := ""
+	if rec, err := readRecord(dir); err == nil {
+		binary = rec.Binary
+	} else if n.p != nil {
+		binary = n.p.binary
+	}
+	if err := d.killStrays(spec.ID, dir, binary); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("process: node %s: remove dir: %w", spec.ID, err)
 	}
@@ -432,6 +446,10 @@ func (d *Driver) stopProc(ctx context.Context, id string, p *proc) error {
 	p.stopping.Store(true)
 	d.log.Info("stopping node", "id", id, "pid", p.pid)
 	p.signal(syscall.SIGTERM)
+	// A stopped process (SIGSTOP, a hung node being replaced) cannot act on
+	// SIGTERM until it is continued; without this it always took the whole
+	// grace period and a SIGKILL.
+	p.signal(syscall.SIGCONT)
 	grace := time.NewTimer(d.grace)
 	defer grace.Stop()
 	select {
@@ -490,6 +508,66 @@ func (p *proc) state(id string) driver.NodeState {
 	default:
 	}
 	return st
+}
+
+// killStrays kills the node processes in dir that no record points to. A
+// control plane that dies between starting a node and writing its node.json
+// leaves such a process behind: it holds the node's endpoint, so every
+// replacement fails to bind (while health probes reach the stray), and
+// nothing would ever stop it, not even deleting the node. A stray is a live
+// process that leads its own session and process group (as every node is
+// started), runs binary, and has dir (possibly deleted since) as its working
+// directory. It is called only when no process of the node is tracked.
+func (d *Driver) killStrays(id, dir, binary string) error {
+	if binary == "" {
+		return nil
+	}
+	type stray struct {
+		pid   int
+		start uint64
+	}
+	dirs := []string{dir}
+	if r, err := filepath.EvalSymlinks(dir); err == nil && r != dir {
+		dirs = append(dirs, r)
+	}
+	entries, err := os.ReadDir(procRoot)
+	if err != nil {
+		return nil
+	}
+	var found []stray
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		cwd, err := os.Readlink(procPath(pid, "cwd"))
+		if err != nil || !slices.Contains(dirs, strings.TrimSuffix(cwd, " (deleted)")) {
+			continue
+		}
+		st, err := readStat(pid)
+		if err != nil || st.dead() || st.pgrp != pid {
+			continue
+		}
+		if sid, err := unix.Getsid(pid); err != nil || sid != pid {
+			continue
+		}
+		if ok, _ := exeMatches(pid, binary); !ok {
+			continue
+		}
+		d.log.Warn("killing a node process that was started but never recorded", "id", id, "pid", pid, "dir", dir)
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		found = append(found, stray{pid, st.startTime})
+	}
+	deadline := time.Now().Add(killWait)
+	for _, s := range found {
+		for aliveAs(s.pid, s.start) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("process: node %s: unrecorded process %d still running %s after SIGKILL", id, s.pid, killWait)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	return nil
 }
 
 // start writes the node's files and starts its process.

@@ -58,7 +58,8 @@ type Reconciler struct {
 	log   *slog.Logger
 
 	mu      sync.Mutex
-	serving map[string]int // node key -> PID last announced in the "node serving" log line
+	serving map[string]int          // node key -> PID last announced in the "node serving" log line
+	exits   map[string]exitHistory // node key -> recent unexpected exits, for restart backoff
 }
 
 // New builds a Reconciler; call Run to start it.
@@ -81,7 +82,7 @@ func New(cfg Config) *Reconciler {
 	if cfg.Probe == nil {
 		cfg.Probe = engine.Probe
 	}
-	return &Reconciler{cfg: cfg, queue: newQueue(), log: cfg.Logger, serving: map[string]int{}}
+	return &Reconciler{cfg: cfg, queue: newQueue(), log: cfg.Logger, serving: map[string]int{}, exits: map[string]exitHistory{}}
 }
 
 // Enqueue asks for a pass over one cluster.
@@ -128,8 +129,9 @@ func (r *Reconciler) Run(ctx context.Context) {
 				continue
 			}
 			if clusterID, _, ok := strings.Cut(key, "/"); ok {
-				r.log.Warn("node exited unexpectedly; replacing it", "node", key)
-				r.queue.Add(clusterID)
+				delay := r.restartDelay(key, time.Now())
+				r.log.Warn("node exited unexpectedly; replacing it", "node", key, "after", delay)
+				r.queue.AddAfter(clusterID, delay)
 			}
 		}
 	}
@@ -314,6 +316,32 @@ func (r *Reconciler) convergeNode(ctx context.Context, c *model.Cluster, n model
 	res.status.Status = model.NodeAvailable
 	res.ready = true
 	return res
+}
+
+// exitHistory is how often a node died lately.
+type exitHistory struct {
+	last  time.Time
+	count int
+}
+
+// restartDelay is the backoff before replacing a node that exited: none for a
+// node that had been up a while, then doubling from 100 ms to 10 s for a node
+// that keeps dying (e.g. its binary cannot start), so it cannot spin.
+func (r *Reconciler) restartDelay(key string, now time.Time) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h := r.exits[key]
+	if now.Sub(h.last) > 30*time.Second {
+		h.count = 0
+	}
+	h.last = now
+	h.count++
+	r.exits[key] = h
+	if h.count == 1 {
+		return 0
+	}
+	d := 100 * time.Millisecond << min(h.count-2, 7)
+	return min(d, 10*time.Second)
 }
 
 // announce reports whether this process has not yet logged that pid serves the node.

@@ -238,3 +238,18 @@ func TestQueueNeverRunsAKeyTwiceAtOnce(t *testing.T) {
 		t.Fatalf("a key ran %d times at once", maxSeen)
 	}
 }
+
+func TestRestartDelayBacksOffForANodeThatKeepsDying(t *testing.T) {
+	r := New(Config{})
+	now := time.Now()
+	var got []time.Duration
+	for i := 0; i < 10; i++ {
+		got = append(got, r.restartDelay("c/0001", now.Add(time.Duration(i)*time.Millisecond)))
+	}
+	if got[0] != 0 || got[1] != 100*time.Millisecond || got[2] != 200*time.Millisecond || got[9] != 10*time.Second {
+		t.Fatalf("delays %v", got)
+	}
+	if d := r.restartDelay("c/0001", now.Add(time.Minute)); d != 0 {
+		t.Fatalf("a node that stayed up a minute should be replaced at once, got %v", d)
+	}
+}

@@ -58,7 +58,7 @@ type Reconciler struct {
 	log   *slog.Logger
 
 	mu      sync.Mutex
-	serving map[string]int          // node key -> PID last announced in the "node serving" log line
+	serving map[string]int         // node key -> PID last announced in the "node serving" log line
 	exits   map[string]exitHistory // node key -> recent unexpected exits, for restart backoff
 }
 

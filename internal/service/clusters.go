@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"strings"
 
@@ -22,12 +21,13 @@ const clusterIDMaxLen = 50
 // CreateCacheCluster validates the request as AWS does, then records the desired
 // cluster (status creating) in one transaction and hands it to the reconciler.
 func (s *Service) CreateCacheCluster(ctx context.Context, in *api.CreateCacheClusterMessage) (*api.CreateCacheClusterResult, error) {
-	spec, verr := s.specFromCreate(in)
-	if verr != nil {
-		return nil, verr
-	}
-	cluster := &model.Cluster{Spec: *spec, Status: model.ClusterStatus{Status: model.StatusCreating}}
+	var cluster *model.Cluster
 	err := s.store.Update(func(tx *store.Tx) error {
+		spec, verr := s.specFromCreate(tx, in)
+		if verr != nil {
+			return verr
+		}
+		cluster = &model.Cluster{Spec: *spec, Status: model.ClusterStatus{Status: model.StatusCreating}}
 		existing, err := tx.Cluster(spec.ID)
 		if err != nil {
 			return err
@@ -38,19 +38,18 @@ func (s *Service) CreateCacheCluster(ctx context.Context, in *api.CreateCacheClu
 		if n := len(tx.ClusterIDs()); n >= s.cfg.Quotas.MaxClusters {
 			return api.ErrClusterQuotaForCustomerExceeded("The cluster quota of %d clusters is reached; delete a cluster or raise the quota (--max-clusters).", s.cfg.Quotas.MaxClusters)
 		}
-		if used := tx.AddressesInUse(); used+spec.NumCacheNodes > s.cfg.Quotas.MaxNodes {
-			return api.ErrNodeQuotaForCustomerExceeded("The node quota of %d nodes would be exceeded: %d nodes exist and %d were requested. Delete nodes or raise the quota (--max-nodes).", s.cfg.Quotas.MaxNodes, used, spec.NumCacheNodes)
+		if used := tx.AddressesInUse(); used+cluster.Spec.NumCacheNodes > s.cfg.Quotas.MaxNodes {
+			return api.ErrNodeQuotaForCustomerExceeded("The node quota of %d nodes would be exceeded: %d nodes exist and %d were requested. Delete nodes or raise the quota (--max-nodes).", s.cfg.Quotas.MaxNodes, used, cluster.Spec.NumCacheNodes)
 		}
-		if err := s.assignNodes(tx, spec); err != nil {
+		if err := s.assignNodes(tx, &cluster.Spec); err != nil {
 			return err
 		}
-		cluster.Spec = *spec
 		return tx.PutCluster(cluster)
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.cfg.Notify(spec.ID)
+	s.cfg.Notify(cluster.Spec.ID)
 	return &api.CreateCacheClusterResult{CacheCluster: s.toAPI(cluster, false)}, nil
 }
 
@@ -68,8 +67,9 @@ func (s *Service) assignNodes(tx *store.Tx, spec *model.ClusterSpec) error {
 	return nil
 }
 
-// specFromCreate applies every CreateCacheCluster rule that does not need the store.
-func (s *Service) specFromCreate(in *api.CreateCacheClusterMessage) (*model.ClusterSpec, *api.Error) {
+// specFromCreate applies every CreateCacheCluster rule; references to other
+// resources are resolved in tx, the transaction that will record the cluster.
+func (s *Service) specFromCreate(tx *store.Tx, in *api.CreateCacheClusterMessage) (*model.ClusterSpec, *api.Error) {
 	id := api.Deref(in.CacheClusterId)
 	if err := checkIdentifier("CacheClusterId", "CacheClusterIdentifier", id, clusterIDMaxLen); err != nil {
 		return nil, err
@@ -130,7 +130,11 @@ func (s *Service) specFromCreate(in *api.CreateCacheClusterMessage) (*model.Clus
 		return nil, err
 	}
 
-	zones, preferred, err := s.zonesFor(in, eng, num)
+	subnetGroup, subnetZones, err := s.subnetGroupFor(tx, in.CacheSubnetGroupName)
+	if err != nil {
+		return nil, err
+	}
+	zones, preferred, err := s.zonesFor(in, eng, num, subnetZones)
 	if err != nil {
 		return nil, err
 	}
@@ -143,32 +147,13 @@ func (s *Service) specFromCreate(in *api.CreateCacheClusterMessage) (*model.Clus
 		}
 	}
 
-	paramGroup, err := parameterGroupFor(api.Deref(in.CacheParameterGroupName), version)
+	paramGroup, err := s.parameterGroupFor(tx, api.Deref(in.CacheParameterGroupName), version)
 	if err != nil {
 		return nil, err
 	}
-	subnetGroup := "default"
-	if in.CacheSubnetGroupName != nil {
-		name := strings.ToLower(*in.CacheSubnetGroupName)
-		if strings.TrimSpace(name) == "" {
-			return nil, api.ErrInvalidParameterValue("The parameter CacheSubnetGroupName must be provided and must not be blank.")
-		}
-		if name != "default" {
-			return nil, api.ErrCacheSubnetGroupNotFound("CacheSubnetGroup %s not found.", name)
-		}
-		subnetGroup = name
-	}
-	var secGroupNames []string
-	for _, name := range in.CacheSecurityGroupNames {
-		if strings.ToLower(name) != "default" {
-			return nil, api.ErrCacheSecurityGroupNotFound("CacheSecurityGroup %s not found.", name)
-		}
-		secGroupNames = append(secGroupNames, "default")
-	}
-	for _, sg := range in.SecurityGroupIds {
-		if !securityGroupIDRE.MatchString(sg) {
-			return nil, api.ErrInvalidParameterValue("Invalid security group id %s: a VPC security group id looks like sg-0123456789abcdef0.", sg)
-		}
+	secGroupNames, err := s.securityGroupsFor(tx, in.CacheSecurityGroupNames, in.SecurityGroupIds)
+	if err != nil {
+		return nil, err
 	}
 
 	var maint weeklyRange
@@ -347,74 +332,6 @@ func checkEngineOnlyParams(in *api.CreateCacheClusterMessage, eng engine.Name) *
 	return nil
 }
 
-// zonesFor places each node in a zone and returns the cluster's PreferredAvailabilityZone
-// (the zone, or "Multiple" when the nodes span several).
-func (s *Service) zonesFor(in *api.CreateCacheClusterMessage, eng engine.Name, num int) ([]string, string, *api.Error) {
-	known := map[string]bool{}
-	for _, z := range s.cfg.AvailabilityZones {
-		known[z] = true
-	}
-	check := func(z string) *api.Error {
-		if !known[z] {
-			return api.ErrInvalidParameterValue("Availability zone %s is not available to this cluster: the default subnet group has %s.", z, strings.Join(s.cfg.AvailabilityZones, ", "))
-		}
-		return nil
-	}
-	single := api.Deref(in.PreferredAvailabilityZone)
-	list := in.PreferredAvailabilityZones
-	if in.PreferredAvailabilityZone != nil && len(list) > 0 {
-		return nil, "", api.ErrInvalidParameterCombinationMsg("Specify either PreferredAvailabilityZone or PreferredAvailabilityZones, not both.")
-	}
-	zones := make([]string, num)
-	switch {
-	case len(list) > 0:
-		if len(list) != num {
-			return nil, "", api.ErrInvalidParameterValue("The number of PreferredAvailabilityZones (%d) must equal NumCacheNodes (%d).", len(list), num)
-		}
-		for i, z := range list {
-			if err := check(z); err != nil {
-				return nil, "", err
-			}
-			zones[i] = z
-		}
-		if in.AZMode == api.AZModeSingleAz && distinct(zones) > 1 {
-			return nil, "", api.ErrInvalidParameterCombinationMsg("AZMode single-az places every node in one availability zone, but PreferredAvailabilityZones names several.")
-		}
-	case single != "":
-		if err := check(single); err != nil {
-			return nil, "", err
-		}
-		if in.AZMode == api.AZModeCrossAz && num > 1 {
-			return nil, "", api.ErrInvalidParameterCombinationMsg("AZMode cross-az spreads nodes over zones; give PreferredAvailabilityZones (one per node) instead of a single PreferredAvailabilityZone.")
-		}
-		for i := range zones {
-			zones[i] = single
-		}
-	default:
-		var first int
-		s.withRand(func(r *rand.Rand) { first = r.IntN(len(s.cfg.AvailabilityZones)) })
-		for i := range zones {
-			if eng == engine.Memcached && in.AZMode == api.AZModeCrossAz {
-				zones[i] = s.cfg.AvailabilityZones[(first+i)%len(s.cfg.AvailabilityZones)]
-			} else {
-				zones[i] = s.cfg.AvailabilityZones[first]
-			}
-		}
-	}
-	if distinct(zones) > 1 {
-		return zones, "Multiple", nil
-	}
-	return zones, zones[0], nil
-}
-
-func distinct(list []string) int {
-	seen := map[string]bool{}
-	for _, z := range list {
-		seen[z] = true
-	}
-	return len(seen)
-}
-
 // networkSettings applies the IPv6 rules: Valkey 7.2+, Redis OSS 6.2+ or Memcached 1.6.6+, on Nitro node types.
 func networkSettings(in *api.CreateCacheClusterMessage, eng engine.Name, v engine.Version, t engine.NodeType) (string, string, *api.Error) {
 	nt := in.NetworkType
@@ -576,32 +493,6 @@ func (s *Service) DeleteCacheCluster(ctx context.Context, in *api.DeleteCacheClu
 	}
 	s.cfg.Notify(id)
 	return &api.DeleteCacheClusterResult{CacheCluster: s.toAPI(result, false)}, nil
-}
-
-// ListTagsForResource lists the tags of a cluster ARN (other resource types arrive with their operations).
-func (s *Service) ListTagsForResource(ctx context.Context, in *api.ListTagsForResourceMessage) (*api.TagListMessage, error) {
-	arn := api.Deref(in.ResourceName)
-	prefix := fmt.Sprintf("arn:aws:elasticache:%s:%s:", s.cfg.Region, s.cfg.AccountID)
-	rest, ok := strings.CutPrefix(arn, prefix)
-	kind, name, ok2 := strings.Cut(rest, ":")
-	if !ok || !ok2 || name == "" {
-		return nil, api.ErrInvalidARN("The ARN %s is not a valid ElastiCache resource ARN of this account and region (%s...).", arn, prefix)
-	}
-	if kind != "cluster" {
-		return nil, api.ErrInvalidARN("Tags on %s resources are not supported by cacheplane yet: %s.", kind, arn)
-	}
-	var c *model.Cluster
-	if err := s.store.View(func(tx *store.Tx) (err error) { c, err = tx.Cluster(strings.ToLower(name)); return }); err != nil {
-		return nil, err
-	}
-	if c == nil {
-		return nil, api.ErrCacheClusterNotFound("CacheCluster not found: %s", name)
-	}
-	out := &api.TagListMessage{TagList: []api.Tag{}}
-	for _, t := range c.Spec.Tags {
-		out.TagList = append(out.TagList, api.Tag{Key: api.String(t.Key), Value: t.Value})
-	}
-	return out, nil
 }
 
 // toAPI renders a cluster as AWS describes it. Node details appear only with

@@ -123,3 +123,37 @@ func TestSecondOpenIsRefusedWhileLocked(t *testing.T) {
 		t.Fatal("a second cacheplane on the same data dir must be refused")
 	}
 }
+
+func TestGenericRecords(t *testing.T) {
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	type rec struct{ Name string }
+	_ = st.View(func(tx *Tx) error {
+		var r rec
+		if found, err := tx.GetRecord("things", "a", &r); found || err != nil {
+			t.Fatal("a bucket that was never written must read as empty")
+		}
+		return nil
+	})
+	_ = st.Update(func(tx *Tx) error {
+		for _, n := range []string{"c", "a", "b"} {
+			if err := tx.PutRecord("things", n, rec{Name: n}); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteRecord("things", "c")
+	})
+	_ = st.View(func(tx *Tx) error {
+		var keys []string
+		_ = tx.Records("things", "", func(k string, raw []byte) (bool, error) { keys = append(keys, k); return true, nil })
+		var r rec
+		found, _ := tx.GetRecord("things", "b", &r)
+		if fmt.Sprint(keys) != "[a b]" || !found || r.Name != "b" || tx.CountRecords("things") != 2 {
+			t.Fatalf("keys %v found %v rec %+v", keys, found, r)
+		}
+		return nil
+	})
+}

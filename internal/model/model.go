@@ -63,7 +63,6 @@ type ClusterSpec struct {
 	SubnetGroupName          string        `json:"subnetGroup,omitempty"`
 	SecurityGroupNames       []string      `json:"securityGroupNames,omitempty"`
 	SecurityGroupIDs         []string      `json:"securityGroupIds,omitempty"`
-	Tags                     []Tag         `json:"tags,omitempty"`
 	MaintenanceWindow        string        `json:"maintenanceWindow"`
 	SnapshotWindow           string        `json:"snapshotWindow,omitempty"`
 	SnapshotRetentionLimit   int           `json:"snapshotRetentionLimit"`

@@ -23,7 +23,7 @@ const clusterIDMaxLen = 50
 func (s *Service) CreateCacheCluster(ctx context.Context, in *api.CreateCacheClusterMessage) (*api.CreateCacheClusterResult, error) {
 	var cluster *model.Cluster
 	err := s.store.Update(func(tx *store.Tx) error {
-		spec, verr := s.specFromCreate(tx, in)
+		spec, tags, verr := s.specFromCreate(tx, in)
 		if verr != nil {
 			return verr
 		}
@@ -42,6 +42,9 @@ func (s *Service) CreateCacheCluster(ctx context.Context, in *api.CreateCacheClu
 			return api.ErrNodeQuotaForCustomerExceeded("The node quota of %d nodes would be exceeded: %d nodes exist and %d were requested. Delete nodes or raise the quota (--max-nodes).", s.cfg.Quotas.MaxNodes, used, cluster.Spec.NumCacheNodes)
 		}
 		if err := s.assignNodes(tx, &cluster.Spec); err != nil {
+			return err
+		}
+		if err := tx.SetTags(cluster.Spec.ARN, tags); err != nil {
 			return err
 		}
 		return tx.PutCluster(cluster)
@@ -69,47 +72,47 @@ func (s *Service) assignNodes(tx *store.Tx, spec *model.ClusterSpec) error {
 
 // specFromCreate applies every CreateCacheCluster rule; references to other
 // resources are resolved in tx, the transaction that will record the cluster.
-func (s *Service) specFromCreate(tx *store.Tx, in *api.CreateCacheClusterMessage) (*model.ClusterSpec, *api.Error) {
+func (s *Service) specFromCreate(tx *store.Tx, in *api.CreateCacheClusterMessage) (*model.ClusterSpec, []model.Tag, *api.Error) {
 	id := api.Deref(in.CacheClusterId)
 	if err := checkIdentifier("CacheClusterId", "CacheClusterIdentifier", id, clusterIDMaxLen); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if in.ReplicationGroupId != nil {
 		// No replication groups exist until their operations are implemented.
-		return nil, api.ErrReplicationGroupNotFound("ReplicationGroup %s not found.", strings.ToLower(*in.ReplicationGroupId))
+		return nil, nil, api.ErrReplicationGroupNotFound("ReplicationGroup %s not found.", strings.ToLower(*in.ReplicationGroupId))
 	}
 
 	engineName := api.Deref(in.Engine)
 	if engineName == "" {
-		return nil, api.ErrInvalidParameterValue("The parameter Engine must be provided and must not be blank. Valid values: memcached, redis.")
+		return nil, nil, api.ErrInvalidParameterValue("The parameter Engine must be provided and must not be blank. Valid values: memcached, redis.")
 	}
 	eng, ok := engine.ParseName(engineName)
 	if !ok {
-		return nil, api.ErrInvalidParameterValue("Invalid value for parameter Engine: %s. Valid values: memcached, redis.", engineName)
+		return nil, nil, api.ErrInvalidParameterValue("Invalid value for parameter Engine: %s. Valid values: memcached, redis.", engineName)
 	}
 	if eng == engine.Valkey {
-		return nil, api.ErrInvalidParameterValue("CreateCacheCluster does not support engine valkey; create Valkey clusters with CreateReplicationGroup. Valid values: memcached, redis.")
+		return nil, nil, api.ErrInvalidParameterValue("CreateCacheCluster does not support engine valkey; create Valkey clusters with CreateReplicationGroup. Valid values: memcached, redis.")
 	}
 
 	nodeTypeName := api.Deref(in.CacheNodeType)
 	if nodeTypeName == "" {
-		return nil, api.ErrInvalidParameterValue("The parameter CacheNodeType must be provided and must not be blank.")
+		return nil, nil, api.ErrInvalidParameterValue("The parameter CacheNodeType must be provided and must not be blank.")
 	}
 	nodeType, ok := engine.LookupNodeType(nodeTypeName)
 	if !ok {
-		return nil, api.ErrInvalidParameterValue("Invalid value for parameter CacheNodeType: %s is not a node type ElastiCache offers (for example cache.t3.micro, cache.m5.large, cache.r6g.large).", nodeTypeName)
+		return nil, nil, api.ErrInvalidParameterValue("Invalid value for parameter CacheNodeType: %s is not a node type ElastiCache offers (for example cache.t3.micro, cache.m5.large, cache.r6g.large).", nodeTypeName)
 	}
 
 	version := engine.DefaultVersion(eng)
 	if v := api.Deref(in.EngineVersion); in.EngineVersion != nil {
 		found, ok := engine.LookupVersion(eng, v)
 		if !ok {
-			return nil, api.ErrInvalidParameterCombination("Cannot find version %s for %s", v, eng)
+			return nil, nil, api.ErrInvalidParameterCombination("Cannot find version %s for %s", v, eng)
 		}
 		version = found
 	}
 	if !nodeType.SupportsVersion(version) {
-		return nil, api.ErrInvalidParameterCombination("Node type %s is not supported with %s %s.%s", nodeType.Name, eng, version.Version, nodeTypeHint(nodeType, eng))
+		return nil, nil, api.ErrInvalidParameterCombination("Node type %s is not supported with %s %s.%s", nodeType.Name, eng, version.Version, nodeTypeHint(nodeType, eng))
 	}
 
 	num := 1
@@ -117,43 +120,43 @@ func (s *Service) specFromCreate(tx *store.Tx, in *api.CreateCacheClusterMessage
 		num = int(*in.NumCacheNodes)
 	}
 	if num < 1 {
-		return nil, api.ErrInvalidParameterValue("The parameter NumCacheNodes must be at least 1; %d was given.", num)
+		return nil, nil, api.ErrInvalidParameterValue("The parameter NumCacheNodes must be at least 1; %d was given.", num)
 	}
 	if eng != engine.Memcached && num > 1 {
-		return nil, api.ErrInvalidParameterValueMsg("Cannot create a Redis cluster with a NumCacheNodes parameter greater than 1.")
+		return nil, nil, api.ErrInvalidParameterValueMsg("Cannot create a Redis cluster with a NumCacheNodes parameter greater than 1.")
 	}
 	if num > s.cfg.Quotas.MaxNodesPerCluster {
-		return nil, api.ErrNodeQuotaForClusterExceeded("A cluster may have at most %d nodes; %d were requested.", s.cfg.Quotas.MaxNodesPerCluster, num)
+		return nil, nil, api.ErrNodeQuotaForClusterExceeded("A cluster may have at most %d nodes; %d were requested.", s.cfg.Quotas.MaxNodesPerCluster, num)
 	}
 
 	if err := checkEngineOnlyParams(in, eng); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	subnetGroup, subnetZones, err := s.subnetGroupFor(tx, in.CacheSubnetGroupName)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	zones, preferred, err := s.zonesFor(in, eng, num, subnetZones)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	port := eng.DefaultPort()
 	if in.Port != nil {
 		port = int(*in.Port)
 		if port < 1 || port > 65535 {
-			return nil, api.ErrInvalidParameterValue("The parameter Port must be between 1 and 65535; %d was given.", port)
+			return nil, nil, api.ErrInvalidParameterValue("The parameter Port must be between 1 and 65535; %d was given.", port)
 		}
 	}
 
 	paramGroup, err := s.parameterGroupFor(tx, api.Deref(in.CacheParameterGroupName), version)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	secGroupNames, err := s.securityGroupsFor(tx, in.CacheSecurityGroupNames, in.SecurityGroupIds)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	var maint weeklyRange
@@ -162,7 +165,7 @@ func (s *Service) specFromCreate(tx *store.Tx, in *api.CreateCacheClusterMessage
 		var werr *api.Error
 		maint, maintText, werr = parseMaintenanceWindow(*w)
 		if werr != nil {
-			return nil, werr
+			return nil, nil, werr
 		}
 	} else if d, ok := requestedSnapshotWindow(in, eng); ok {
 		// The default maintenance window must not collide with the snapshot window the request names.
@@ -176,86 +179,86 @@ func (s *Service) specFromCreate(tx *store.Tx, in *api.CreateCacheClusterMessage
 		if in.SnapshotRetentionLimit != nil {
 			retention = int(*in.SnapshotRetentionLimit)
 			if retention < 0 || retention > 35 {
-				return nil, api.ErrInvalidParameterValue("The parameter SnapshotRetentionLimit must be between 0 and 35 days; %d was given.", retention)
+				return nil, nil, api.ErrInvalidParameterValue("The parameter SnapshotRetentionLimit must be between 0 and 35 days; %d was given.", retention)
 			}
 		}
 		if w := in.SnapshotWindow; w != nil {
 			d, werr := parseSnapshotWindow(*w)
 			if werr != nil {
-				return nil, werr
+				return nil, nil, werr
 			}
 			if overlaps(d, maint) {
-				return nil, api.ErrInvalidParameterCombinationMsg("The snapshot window and maintenance window must not overlap.")
+				return nil, nil, api.ErrInvalidParameterCombinationMsg("The snapshot window and maintenance window must not overlap.")
 			}
 			snapshotWindow = formatDaily(d.start, d.length)
 		} else {
 			s.withRand(func(r *rand.Rand) { snapshotWindow = defaultSnapshotWindow(r, maint) })
 			if snapshotWindow == "" {
 				// As AWS: the window it assigns itself must not overlap either.
-				return nil, api.ErrInvalidParameterCombinationMsg("The snapshot window and maintenance window must not overlap.")
+				return nil, nil, api.ErrInvalidParameterCombinationMsg("The snapshot window and maintenance window must not overlap.")
 			}
 		}
 	}
 
 	tls := api.Deref(in.TransitEncryptionEnabled)
 	if tls && eng == engine.Redis {
-		return nil, api.ErrInvalidParameterCombinationMsg("Encryption feature is not supported for engine REDIS.")
+		return nil, nil, api.ErrInvalidParameterCombinationMsg("Encryption feature is not supported for engine REDIS.")
 	}
 	if tls && engine.CompareVersions(version.Version, "1.6.12") < 0 {
-		return nil, api.ErrInvalidParameterCombination("In-transit encryption needs Memcached 1.6.12 or later; this cluster asks for %s.", version.Version)
+		return nil, nil, api.ErrInvalidParameterCombination("In-transit encryption needs Memcached 1.6.12 or later; this cluster asks for %s.", version.Version)
 	}
 	token := api.Deref(in.AuthToken)
 	if in.AuthToken != nil {
 		if !tls {
-			return nil, api.ErrInvalidParameterValueMsg("The AUTH token is only supported when encryption-in-transit is enabled")
+			return nil, nil, api.ErrInvalidParameterValueMsg("The AUTH token is only supported when encryption-in-transit is enabled")
 		}
 		if err := checkAuthToken(token); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if eng == engine.Memcached {
-			return nil, api.ErrInvalidParameterCombinationMsg("AuthToken is supported only for Valkey and Redis OSS; Memcached clusters do not take an AUTH token.")
+			return nil, nil, api.ErrInvalidParameterCombinationMsg("AuthToken is supported only for Valkey and Redis OSS; Memcached clusters do not take an AUTH token.")
 		}
 	}
 
 	networkType, ipDiscovery, err := networkSettings(in, eng, version, nodeType)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	if in.OutpostMode != "" || in.PreferredOutpostArn != nil || len(in.PreferredOutpostArns) > 0 {
-		return nil, api.ErrInvalidParameterCombinationMsg("AWS Outposts are not available here: omit OutpostMode, PreferredOutpostArn and PreferredOutpostArns.")
+		return nil, nil, api.ErrInvalidParameterCombinationMsg("AWS Outposts are not available here: omit OutpostMode, PreferredOutpostArn and PreferredOutpostArns.")
 	}
 	if len(in.SnapshotArns) > 0 {
-		return nil, api.ErrInvalidParameterValueMsg("Seeding a cluster from an S3 snapshot (SnapshotArns) is not supported by cacheplane: there is no S3 here. Omit SnapshotArns.")
+		return nil, nil, api.ErrInvalidParameterValueMsg("Seeding a cluster from an S3 snapshot (SnapshotArns) is not supported by cacheplane: there is no S3 here. Omit SnapshotArns.")
 	}
 	if in.SnapshotName != nil {
-		return nil, api.ErrSnapshotNotFound("Snapshot %s not found.", strings.ToLower(*in.SnapshotName))
+		return nil, nil, api.ErrSnapshotNotFound("Snapshot %s not found.", strings.ToLower(*in.SnapshotName))
 	}
 
 	topic := api.Deref(in.NotificationTopicArn)
 	if in.NotificationTopicArn != nil {
 		m := snsTopicARNRE.FindStringSubmatch(topic)
 		if m == nil {
-			return nil, api.ErrInvalidParameterValue("Invalid NotificationTopicArn %s: expected arn:aws:sns:<region>:<account>:<topic>.", topic)
+			return nil, nil, api.ErrInvalidParameterValue("Invalid NotificationTopicArn %s: expected arn:aws:sns:<region>:<account>:<topic>.", topic)
 		}
 		if m[1] != s.cfg.Region || m[2] != s.cfg.AccountID {
-			return nil, api.ErrInvalidParameterValue("The SNS topic %s must belong to this account (%s) and region (%s).", topic, s.cfg.AccountID, s.cfg.Region)
+			return nil, nil, api.ErrInvalidParameterValue("The SNS topic %s must belong to this account (%s) and region (%s).", topic, s.cfg.AccountID, s.cfg.Region)
 		}
 	}
 
 	logs, err := logDeliveryFrom(in.LogDeliveryConfigurations, eng, version)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	tags, err := checkTags(in.Tags, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	nodeBytes := nodeType.EngineMemoryBytes(eng)
 	if !s.cfg.AllowMemoryOvercommit && s.cfg.HostMemoryBytes > 0 && nodeBytes > s.cfg.HostMemoryBytes {
-		return nil, api.ErrInsufficientCacheClusterCapacity("Node type %s needs %s per node but this host can give a node at most %s. Choose a smaller node type, or start cacheplane with --allow-memory-overcommit.", nodeType.Name, gib(nodeBytes), gib(s.cfg.HostMemoryBytes))
+		return nil, nil, api.ErrInsufficientCacheClusterCapacity("Node type %s needs %s per node but this host can give a node at most %s. Choose a smaller node type, or start cacheplane with --allow-memory-overcommit.", nodeType.Name, gib(nodeBytes), gib(s.cfg.HostMemoryBytes))
 	}
 
 	now := s.cfg.Now().UTC()
@@ -273,7 +276,6 @@ func (s *Service) specFromCreate(tx *store.Tx, in *api.CreateCacheClusterMessage
 		SubnetGroupName:          subnetGroup,
 		SecurityGroupNames:       secGroupNames,
 		SecurityGroupIDs:         in.SecurityGroupIds,
-		Tags:                     tags,
 		MaintenanceWindow:        maintText,
 		SnapshotWindow:           snapshotWindow,
 		SnapshotRetentionLimit:   retention,
@@ -294,7 +296,7 @@ func (s *Service) specFromCreate(tx *store.Tx, in *api.CreateCacheClusterMessage
 	for i := 0; i < num; i++ {
 		spec.Nodes = append(spec.Nodes, model.NodeSpec{ID: model.NodeID(i + 1), AZ: zones[i], CreatedAt: now})
 	}
-	return spec, nil
+	return spec, tags, nil
 }
 
 // requestedSnapshotWindow is the request's snapshot window when it is given and

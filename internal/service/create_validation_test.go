@@ -552,7 +552,9 @@ func TestCreateStoresRequestedSettings(t *testing.T) {
 	wantField(t, "response AutoMinorVersionUpgrade", api.Deref(c.AutoMinorVersionUpgrade), false)
 	wantField(t, "MaintenanceWindow", sp.MaintenanceWindow, "tue:04:00-tue:05:00")
 	wantField(t, "SnapshotWindow", sp.SnapshotWindow, "")
-	wantField(t, "len(Tags)", len(sp.Tags), 1)
+	var tags []model.Tag
+	_ = st.View(func(tx *store.Tx) (err error) { tags, err = tx.Tags(sp.ARN); return })
+	wantField(t, "len(Tags)", len(tags), 1)
 	wantField(t, "CreatedAt", sp.CreatedAt, testNow)
 	wantField(t, "Generation", sp.Generation, int64(1))
 	if len(sp.Nodes) != 3 {

@@ -23,14 +23,22 @@ func (s *Service) ListTagsForResource(ctx context.Context, in *api.ListTagsForRe
 		return nil, api.ErrInvalidARN("Tags on %s resources are not supported by cacheplane yet: %s.", kind, arn)
 	}
 	var c *model.Cluster
-	if err := s.store.View(func(tx *store.Tx) (err error) { c, err = tx.Cluster(strings.ToLower(name)); return }); err != nil {
+	var tags []model.Tag
+	err := s.store.View(func(tx *store.Tx) (err error) {
+		if c, err = tx.Cluster(strings.ToLower(name)); err != nil || c == nil {
+			return err
+		}
+		tags, err = tx.Tags(c.Spec.ARN)
+		return err
+	})
+	if err != nil {
 		return nil, err
 	}
 	if c == nil {
 		return nil, api.ErrCacheClusterNotFound("CacheCluster not found: %s", name)
 	}
 	out := &api.TagListMessage{TagList: []api.Tag{}}
-	for _, t := range c.Spec.Tags {
+	for _, t := range tags {
 		out.TagList = append(out.TagList, api.Tag{Key: api.String(t.Key), Value: t.Value})
 	}
 	return out, nil

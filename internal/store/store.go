@@ -105,7 +105,7 @@ func (t *Tx) PutCluster(c *model.Cluster) error {
 	return nil
 }
 
-// DeleteCluster removes the cluster record and frees its node addresses.
+// DeleteCluster removes the cluster record and its tags, and frees its node addresses.
 func (t *Tx) DeleteCluster(id string) error {
 	c, err := t.Cluster(id)
 	if err != nil || c == nil {
@@ -116,6 +116,9 @@ func (t *Tx) DeleteCluster(id string) error {
 		if err := addrs.Delete([]byte(AddressKey(n.Address, n.Port))); err != nil {
 			return err
 		}
+	}
+	if err := t.SetTags(c.Spec.ARN, nil); err != nil {
+		return err
 	}
 	return t.tx.Bucket(bucketClusters).Delete([]byte(id))
 }

@@ -8,24 +8,34 @@ import (
 // queue is a keyed work queue in the manner of controller-runtime: a key waits
 // at most once, and a key being worked on is never handed to a second worker;
 // if it is added meanwhile, it is queued again when the first worker is done.
+// Keys added by a trigger (an API write, a node exit) go ahead of the keys of
+// a periodic resync, so that with thousands of clusters a new cluster does not
+// wait behind a whole resync.
 type queue struct {
 	mu         sync.Mutex
 	cond       *sync.Cond
-	order      []string
-	waiting    map[string]bool
+	order      []string        // triggered keys, served first
+	background []string        // resync keys
+	waiting    map[string]bool // key -> waits in order or background
+	urgent     map[string]bool // key waits in order
 	processing map[string]bool
 	dirty      map[string]bool
 	closed     bool
 }
 
 func newQueue() *queue {
-	q := &queue{waiting: map[string]bool{}, processing: map[string]bool{}, dirty: map[string]bool{}}
+	q := &queue{waiting: map[string]bool{}, urgent: map[string]bool{}, processing: map[string]bool{}, dirty: map[string]bool{}}
 	q.cond = sync.NewCond(&q.mu)
 	return q
 }
 
-// Add queues key unless it already waits.
-func (q *queue) Add(key string) {
+// Add queues key ahead of resync work, unless it already waits there.
+func (q *queue) Add(key string) { q.add(key, true) }
+
+// AddBackground queues key behind triggered work (the periodic resync).
+func (q *queue) AddBackground(key string) { q.add(key, false) }
+
+func (q *queue) add(key string, urgent bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	if q.closed {
@@ -35,11 +45,18 @@ func (q *queue) Add(key string) {
 		q.dirty[key] = true
 		return
 	}
-	if q.waiting[key] {
+	if q.waiting[key] && (q.urgent[key] || !urgent) {
 		return
 	}
+	if urgent {
+		// A key already waiting in the background is served from the front
+		// instead; Get skips its stale background entry.
+		q.urgent[key] = true
+		q.order = append(q.order, key)
+	} else {
+		q.background = append(q.background, key)
+	}
 	q.waiting[key] = true
-	q.order = append(q.order, key)
 	q.cond.Signal()
 }
 
@@ -52,17 +69,30 @@ func (q *queue) AddAfter(key string, d time.Duration) {
 func (q *queue) Get() (string, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	for len(q.order) == 0 && !q.closed {
-		q.cond.Wait()
+	for {
+		for len(q.order) == 0 && len(q.background) == 0 && !q.closed {
+			q.cond.Wait()
+		}
+		if q.closed {
+			return "", false
+		}
+		var key string
+		if len(q.order) > 0 {
+			key, q.order = q.order[0], q.order[1:]
+			delete(q.urgent, key)
+		} else {
+			key, q.background = q.background[0], q.background[1:]
+			if !q.waiting[key] || q.urgent[key] {
+				continue // already served, or promoted to the front
+			}
+		}
+		if !q.waiting[key] {
+			continue
+		}
+		delete(q.waiting, key)
+		q.processing[key] = true
+		return key, true
 	}
-	if q.closed {
-		return "", false
-	}
-	key := q.order[0]
-	q.order = q.order[1:]
-	delete(q.waiting, key)
-	q.processing[key] = true
-	return key, true
 }
 
 // Done releases key after work; a key added while it was worked on is queued again.
@@ -74,6 +104,7 @@ func (q *queue) Done(key string) {
 		delete(q.dirty, key)
 		if !q.waiting[key] && !q.closed {
 			q.waiting[key] = true
+			q.urgent[key] = true
 			q.order = append(q.order, key)
 			q.cond.Signal()
 		}
@@ -92,5 +123,5 @@ func (q *queue) ShutDown() {
 func (q *queue) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.order)
+	return len(q.waiting)
 }

@@ -141,7 +141,7 @@ func (r *Reconciler) enqueueAll() {
 	var ids []string
 	_ = r.cfg.Store.View(func(tx *store.Tx) error { ids = tx.ClusterIDs(); return nil })
 	for _, id := range ids {
-		r.queue.Add(id)
+		r.queue.AddBackground(id)
 	}
 }
 

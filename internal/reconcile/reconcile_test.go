@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -251,5 +252,23 @@ func TestRestartDelayBacksOffForANodeThatKeepsDying(t *testing.T) {
 	}
 	if d := r.restartDelay("c/0001", now.Add(time.Minute)); d != 0 {
 		t.Fatalf("a node that stayed up a minute should be replaced at once, got %v", d)
+	}
+}
+
+func TestTriggeredKeysGoAheadOfResync(t *testing.T) {
+	q := newQueue()
+	for _, k := range []string{"a", "b", "c"} {
+		q.AddBackground(k)
+	}
+	q.Add("new")
+	q.Add("c") // promoted: served once, from the front
+	var got []string
+	for q.Len() > 0 {
+		k, _ := q.Get()
+		got = append(got, k)
+		q.Done(k)
+	}
+	if fmt.Sprint(got) != "[new c a b]" {
+		t.Fatalf("order %v, want [new c a b]", got)
 	}
 }

@@ -39,7 +39,8 @@ func CanBind(address string, port int) bool {
 type claimed func(address string, port int) bool
 
 // next finds a free endpoint for one node. taken holds endpoints claimed earlier in the same request.
-func (a *AddressAllocator) next(ipv6 bool, port int, inStore claimed, taken map[string]bool) (string, int, error) {
+// hint is the address to try first (the one after the previous allocation).
+func (a *AddressAllocator) next(ipv6 bool, port int, hint string, inStore claimed, taken map[string]bool) (string, int, error) {
 	free := func(addr string, p int) bool {
 		key := net.JoinHostPort(addr, strconv.Itoa(p))
 		if taken[key] || inStore(addr, p) {
@@ -59,9 +60,17 @@ func (a *AddressAllocator) next(ipv6 bool, port int, inStore claimed, taken map[
 		}
 		return "", 0, fmt.Errorf("no free port on ::1 from %d", port)
 	}
-	for addr := a.Base; addr.IsValid() && addr.Compare(a.Last) <= 0; addr = addr.Next() {
-		if free(addr.String(), port) {
-			return addr.String(), port, nil
+	// Start where the last allocation stopped, so that allocating stays cheap
+	// with thousands of nodes; wrap around to reuse freed addresses.
+	start := a.Base
+	if h, err := netip.ParseAddr(hint); err == nil && h.Is4() && h.Compare(a.Base) >= 0 && h.Compare(a.Last) <= 0 {
+		start = h
+	}
+	for _, r := range [][2]netip.Addr{{start, a.Last}, {a.Base, start}} {
+		for addr := r[0]; addr.IsValid() && addr.Compare(r[1]) <= 0; addr = addr.Next() {
+			if free(addr.String(), port) {
+				return addr.String(), port, nil
+			}
 		}
 	}
 	return "", 0, fmt.Errorf("no free node address in %s-%s for port %d", a.Base, a.Last, port)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math/rand/v2"
+	"net/netip"
 	"strings"
 
 	"github.com/cacheplane/cacheplane/internal/api"
@@ -35,7 +36,7 @@ func (s *Service) CreateCacheCluster(ctx context.Context, in *api.CreateCacheClu
 		if existing != nil {
 			return api.ErrCacheClusterAlreadyExists("Cache cluster already exists")
 		}
-		if n := len(tx.ClusterIDs()); n >= s.cfg.Quotas.MaxClusters {
+		if n := tx.ClusterCount(); n >= s.cfg.Quotas.MaxClusters {
 			return api.ErrClusterQuotaForCustomerExceeded("The cluster quota of %d clusters is reached; delete a cluster or raise the quota (--max-clusters).", s.cfg.Quotas.MaxClusters)
 		}
 		if used := tx.AddressesInUse(); used+cluster.Spec.NumCacheNodes > s.cfg.Quotas.MaxNodes {
@@ -56,18 +57,25 @@ func (s *Service) CreateCacheCluster(ctx context.Context, in *api.CreateCacheClu
 	return &api.CreateCacheClusterResult{CacheCluster: s.toAPI(cluster, false)}, nil
 }
 
+// metaNextAddress remembers where the next IPv4 node address search starts.
+const metaNextAddress = "alloc/next-ipv4"
+
 // assignNodes gives each node its id, zone and endpoint.
 func (s *Service) assignNodes(tx *store.Tx, spec *model.ClusterSpec) error {
 	taken := map[string]bool{}
 	ipv6 := spec.NetworkType == string(api.NetworkTypeIpv6)
+	hint := tx.Meta(metaNextAddress)
 	for i := range spec.Nodes {
-		addr, port, err := s.cfg.NodeAddresses.next(ipv6, spec.Port, tx.AddressInUse, taken)
+		addr, port, err := s.cfg.NodeAddresses.next(ipv6, spec.Port, hint, tx.AddressInUse, taken)
 		if err != nil {
 			return api.ErrInsufficientCacheClusterCapacity("No node address is free on this host: %v.", err)
 		}
 		spec.Nodes[i].Address, spec.Nodes[i].Port = addr, port
+		if a, perr := netip.ParseAddr(addr); perr == nil && a.Is4() {
+			hint = a.Next().String()
+		}
 	}
-	return nil
+	return tx.SetMeta(metaNextAddress, hint)
 }
 
 // specFromCreate applies every CreateCacheCluster rule; references to other

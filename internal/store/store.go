@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -93,17 +94,59 @@ func (t *Tx) PutCluster(c *model.Cluster) error {
 	if err != nil {
 		return err
 	}
-	if err := t.tx.Bucket(bucketClusters).Put([]byte(c.Spec.ID), v); err != nil {
+	clusters := t.tx.Bucket(bucketClusters)
+	if clusters.Get([]byte(c.Spec.ID)) == nil {
+		if err := t.addCount(countClusters, 1); err != nil {
+			return err
+		}
+	}
+	if err := clusters.Put([]byte(c.Spec.ID), v); err != nil {
 		return err
 	}
 	addrs := t.tx.Bucket(bucketAddresses)
 	for _, n := range c.Spec.Nodes {
-		if err := addrs.Put([]byte(AddressKey(n.Address, n.Port)), []byte(model.NodeKey(c.Spec.ID, n.ID))); err != nil {
+		key := []byte(AddressKey(n.Address, n.Port))
+		if addrs.Get(key) == nil {
+			if err := t.addCount(countNodes, 1); err != nil {
+				return err
+			}
+		}
+		if err := addrs.Put(key, []byte(model.NodeKey(c.Spec.ID, n.ID))); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// Counters kept in the meta bucket, so that quota checks cost O(1) however
+// many clusters exist (bbolt's own key count walks the whole bucket).
+const (
+	countClusters = "count/clusters"
+	countNodes    = "count/nodes"
+)
+
+func (t *Tx) count(name string) int {
+	v := t.tx.Bucket(bucketMeta).Get([]byte(name))
+	if v == nil {
+		// Not yet counted (a database from before the counters): count once.
+		switch name {
+		case countClusters:
+			return t.tx.Bucket(bucketClusters).Stats().KeyN
+		case countNodes:
+			return t.tx.Bucket(bucketAddresses).Stats().KeyN
+		}
+		return 0
+	}
+	n, _ := strconv.Atoi(string(v))
+	return n
+}
+
+func (t *Tx) addCount(name string, delta int) error {
+	return t.tx.Bucket(bucketMeta).Put([]byte(name), []byte(strconv.Itoa(t.count(name)+delta)))
+}
+
+// ClusterCount is the number of clusters in the store.
+func (t *Tx) ClusterCount() int { return t.count(countClusters) }
 
 // DeleteCluster removes the cluster record and its tags, and frees its node addresses.
 func (t *Tx) DeleteCluster(id string) error {
@@ -113,11 +156,21 @@ func (t *Tx) DeleteCluster(id string) error {
 	}
 	addrs := t.tx.Bucket(bucketAddresses)
 	for _, n := range c.Spec.Nodes {
-		if err := addrs.Delete([]byte(AddressKey(n.Address, n.Port))); err != nil {
+		key := []byte(AddressKey(n.Address, n.Port))
+		if addrs.Get(key) == nil {
+			continue
+		}
+		if err := addrs.Delete(key); err != nil {
+			return err
+		}
+		if err := t.addCount(countNodes, -1); err != nil {
 			return err
 		}
 	}
 	if err := t.SetTags(c.Spec.ARN, nil); err != nil {
+		return err
+	}
+	if err := t.addCount(countClusters, -1); err != nil {
 		return err
 	}
 	return t.tx.Bucket(bucketClusters).Delete([]byte(id))
@@ -164,7 +217,7 @@ func (t *Tx) AddressInUse(address string, port int) bool {
 }
 
 // AddressesInUse counts claimed node addresses (= nodes in the store).
-func (t *Tx) AddressesInUse() int { return t.tx.Bucket(bucketAddresses).Stats().KeyN }
+func (t *Tx) AddressesInUse() int { return t.count(countNodes) }
 
 // Meta returns a small persistent setting, "" if unset.
 func (t *Tx) Meta(key string) string { return string(t.tx.Bucket(bucketMeta).Get([]byte(key))) }

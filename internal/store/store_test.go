@@ -157,3 +157,31 @@ func TestGenericRecords(t *testing.T) {
 		return nil
 	})
 }
+
+func TestCountersFollowPutsAndDeletes(t *testing.T) {
+	st, err := Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	_ = st.Update(func(tx *Tx) error {
+		_ = tx.PutCluster(cluster("aa", 2))
+		_ = tx.PutCluster(cluster("aa", 2)) // rewrite: no double count
+		_ = tx.PutCluster(cluster("bbb", 3))
+		return nil
+	})
+	check := func(clusters, nodes int) {
+		t.Helper()
+		_ = st.View(func(tx *Tx) error {
+			if tx.ClusterCount() != clusters || tx.AddressesInUse() != nodes {
+				t.Fatalf("counts %d/%d, want %d/%d", tx.ClusterCount(), tx.AddressesInUse(), clusters, nodes)
+			}
+			return nil
+		})
+	}
+	check(2, 5)
+	_ = st.Update(func(tx *Tx) error { return tx.DeleteCluster("aa") })
+	check(1, 3)
+	_ = st.Update(func(tx *Tx) error { return tx.DeleteCluster("missing") })
+	check(1, 3)
+}

@@ -26,10 +26,12 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/cacheplane/cacheplane/internal/autodiscovery"
 	"github.com/cacheplane/cacheplane/internal/driver/process"
 	"github.com/cacheplane/cacheplane/internal/engine"
 	"github.com/cacheplane/cacheplane/internal/httpapi"
 	"github.com/cacheplane/cacheplane/internal/model"
+	"github.com/cacheplane/cacheplane/internal/notify"
 	"github.com/cacheplane/cacheplane/internal/reconcile"
 	"github.com/cacheplane/cacheplane/internal/service"
 	"github.com/cacheplane/cacheplane/internal/sigv4"
@@ -68,9 +70,11 @@ type serveConfig struct {
 	Quotas                             service.Quotas
 	AllowMemoryOvercommit              bool
 	NodeAddressRange                   string
+	AvailabilityZones                  []string
 	StopNodesOnExit                    bool
 	LogFormat                          string
 	ResyncInterval                     time.Duration
+	NotifyWebhook, NotifyFile          string // notification sinks; "" = none
 }
 
 func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, error) {
@@ -105,6 +109,8 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	fs.IntVar(&q.MaxNodes, "max-nodes", envInt("CACHEPLANE_MAX_NODES", q.MaxNodes), "node quota for all clusters (NodeQuotaForCustomerExceeded) (env CACHEPLANE_MAX_NODES)")
 	fs.IntVar(&q.MaxNodesPerCluster, "max-nodes-per-cluster", envInt("CACHEPLANE_MAX_NODES_PER_CLUSTER", q.MaxNodesPerCluster), "nodes per cluster (NodeQuotaForClusterExceeded) (env CACHEPLANE_MAX_NODES_PER_CLUSTER)")
 	fs.BoolVar(&cfg.AllowMemoryOvercommit, "allow-memory-overcommit", getenv("CACHEPLANE_ALLOW_MEMORY_OVERCOMMIT") == "true", "accept node types with more memory than this host has (env CACHEPLANE_ALLOW_MEMORY_OVERCOMMIT=true)")
+	var zones string
+	fs.StringVar(&zones, "availability-zones", env("CACHEPLANE_AVAILABILITY_ZONES", ""), "comma-separated availability zones of the region, one subnet of the default VPC each (default: REGIONa-f for us-east-1, REGIONa-c elsewhere) (env CACHEPLANE_AVAILABILITY_ZONES)")
 	fs.StringVar(&cfg.NodeAddressRange, "node-addresses", env("CACHEPLANE_NODE_ADDRESSES", "127.77.0.1-127.77.255.254"), "loopback range FIRST-LAST that node endpoints are taken from (env CACHEPLANE_NODE_ADDRESSES)")
 	fs.BoolVar(&cfg.StopNodesOnExit, "stop-nodes-on-exit", getenv("CACHEPLANE_STOP_NODES_ON_EXIT") == "true", "stop every node when cacheplane exits (default: nodes keep running and are re-adopted on restart)")
 	fs.StringVar(&cfg.LogFormat, "log-format", env("CACHEPLANE_LOG_FORMAT", "text"), "log format: text or json")
@@ -112,6 +118,8 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	if err != nil {
 		return nil, fmt.Errorf("CACHEPLANE_RESYNC_INTERVAL: %w", err)
 	}
+	fs.StringVar(&cfg.NotifyWebhook, "notify-webhook", env("CACHEPLANE_NOTIFY_WEBHOOK", ""), "URL that gets an SNS-style POST for each notification of a cluster with a NotificationTopicArn (env CACHEPLANE_NOTIFY_WEBHOOK)")
+	fs.StringVar(&cfg.NotifyFile, "notify-file", env("CACHEPLANE_NOTIFY_FILE", ""), "file (created 0600) that gets one JSON line per notification of a cluster with a NotificationTopicArn (env CACHEPLANE_NOTIFY_FILE)")
 	fs.DurationVar(&cfg.ResyncInterval, "resync-interval", resync, "how often every cluster is reconciled and every node health-probed without a trigger; a hung node is restarted within about this long (env CACHEPLANE_RESYNC_INTERVAL)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -121,6 +129,11 @@ func parseServeFlags(args []string, getenv func(string) string) (*serveConfig, e
 	}
 	cfg.Binaries[engine.Redis], cfg.Binaries[engine.Memcached], cfg.Binaries[engine.Valkey] = redisBin, memcachedBin, valkeyBin
 	cfg.Quotas = q
+	if zones != "" {
+		if cfg.AvailabilityZones, err = service.ParseAvailabilityZones(cfg.Region, zones); err != nil {
+			return nil, fmt.Errorf("--availability-zones: %w", err)
+		}
+	}
 	if cfg.ResyncInterval <= 0 {
 		return nil, fmt.Errorf("--resync-interval must be positive, not %s", cfg.ResyncInterval)
 	}
@@ -172,18 +185,28 @@ func serve(cfg *serveConfig) error {
 	if err != nil {
 		return err
 	}
+	notifications, err := newNotifications(cfg, log)
+	if err != nil {
+		return err
+	}
+	var notifier reconcile.Notifier // stays nil (no notifications) without a sink
+	if notifications != nil {
+		notifier = notifications
+	}
 	binaries := newBinaryCache(cfg.Binaries, log)
 	drv := process.New(process.Options{Logger: log, StateDir: filepath.Join(cfg.DataDir, "driver")})
+	ads := autodiscovery.New(log)
 	rec := reconcile.New(reconcile.Config{
 		Store: st, Driver: drv, NodesDir: filepath.Join(cfg.DataDir, "nodes"),
 		Binaries: binaries.find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
-		Resync: cfg.ResyncInterval,
+		ConfigEndpoints: ads, ConfigTLS: reconcile.ConfigTLSFromAuthority(ca),
+		Resync: cfg.ResyncInterval, Notifier: notifier,
 	})
 	svc := service.New(service.Config{
 		Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas,
 		HostMemoryBytes: hostMemoryBytes(), AllowMemoryOvercommit: cfg.AllowMemoryOvercommit,
 		NodeAddresses: service.NewAddressAllocator(first, last),
-		Notify:        rec.Enqueue,
+		Notify:        rec.Enqueue, AvailabilityZones: cfg.AvailabilityZones,
 	}, st)
 	verifier := &sigv4.Verifier{
 		Region: cfg.Region, Service: "elasticache", AllowUnknownKeys: loopback,
@@ -229,12 +252,43 @@ func serve(cfg *serveConfig) error {
 	_ = srv.Shutdown(shutCtx)
 	stop()
 	<-recDone
+	if notifications != nil {
+		// The reconciler has stopped publishing; deliver what is queued, within the shutdown deadline.
+		notifications.Close(shutCtx)
+	}
 	if cfg.StopNodesOnExit {
 		stopAllNodes(shutCtx, st, drv, log)
 	}
+	ads.Close()
 	drv.Close()
 	log.Info("stopped")
 	return nil
+}
+
+// newNotifications builds the dispatcher over the configured sinks; nil when none is configured.
+func newNotifications(cfg *serveConfig, log *slog.Logger) (*notify.Dispatcher, error) {
+	var sinks []notify.Sink
+	if cfg.NotifyWebhook != "" {
+		w, err := notify.NewWebhook(cfg.NotifyWebhook, &http.Client{Timeout: 10 * time.Second})
+		if err != nil {
+			return nil, fmt.Errorf("--notify-webhook: %w", err)
+		}
+		sinks = append(sinks, w)
+	}
+	if cfg.NotifyFile != "" {
+		f, err := notify.NewFile(cfg.NotifyFile)
+		if err != nil {
+			return nil, fmt.Errorf("--notify-file: %w", err)
+		}
+		sinks = append(sinks, f)
+	}
+	if len(sinks) == 0 {
+		return nil, nil
+	}
+	for _, s := range sinks {
+		log.Info("notifications", "sink", s.String())
+	}
+	return notify.New(notify.Options{Logger: log}, sinks...), nil
 }
 
 func isLoopback(host string) bool {

@@ -26,6 +26,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 
+	"github.com/cacheplane/cacheplane/internal/autodiscovery"
 	"github.com/cacheplane/cacheplane/internal/driver"
 	"github.com/cacheplane/cacheplane/internal/driver/process"
 	"github.com/cacheplane/cacheplane/internal/engine"
@@ -103,6 +104,7 @@ func newEnv(t *testing.T, block int) *env {
 type server struct {
 	st      *store.Store
 	drv     *process.Driver
+	ads     *autodiscovery.Server
 	rec     *reconcile.Reconciler
 	http    *httptest.Server
 	cancel  context.CancelFunc
@@ -130,9 +132,11 @@ func (e *env) start() *server {
 	}
 	binaries := newBinaryCache()
 	drv := process.New(process.Options{Logger: log, StateDir: filepath.Join(e.dataDir, "driver")})
+	ads := autodiscovery.New(log)
 	rec := reconcile.New(reconcile.Config{
 		Store: st, Driver: drv, NodesDir: filepath.Join(e.dataDir, "nodes"),
 		Binaries: binaries.find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
+		ConfigEndpoints: ads, ConfigTLS: reconcile.ConfigTLSFromAuthority(ca),
 		Resync: 10 * time.Second,
 	})
 	svc := service.New(service.Config{
@@ -152,7 +156,7 @@ func (e *env) start() *server {
 	hs.Start()
 
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{st: st, drv: drv, rec: rec, http: hs, cancel: cancel, recDone: make(chan struct{})}
+	s := &server{st: st, drv: drv, ads: ads, rec: rec, http: hs, cancel: cancel, recDone: make(chan struct{})}
 	go func() { rec.Run(ctx); close(s.recDone) }()
 
 	s.client = elasticache.New(elasticache.Options{
@@ -174,6 +178,7 @@ func (e *env) shutdown(s *server) {
 		s.http.Close()
 		s.cancel()
 		<-s.recDone
+		s.ads.Close()
 		s.drv.Close()
 		if err := s.st.Close(); err != nil {
 			e.t.Errorf("closing the store: %v", err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"net/netip"
 	"path"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -74,9 +73,11 @@ func (r Rendered) File(name string) (ConfigFile, bool) {
 
 // Fixed engine settings.
 const (
-	// DefaultMaxMemoryPolicy is the maxmemory-policy of the default groups.
+	// DefaultMaxMemoryPolicy is the maxmemory-policy of the default groups
+	// (the catalog's default, see parameters.go).
 	DefaultMaxMemoryPolicy = "volatile-lru"
-	// DefaultMemcachedMaxItemSize is max_item_size in the default groups.
+	// DefaultMemcachedMaxItemSize is max_item_size in the default groups
+	// (the catalog's default).
 	DefaultMemcachedMaxItemSize = 1048576
 	// MemcachedMaxConnections caps -c. AWS uses 65000
 	// (max_simultaneous_connections); a local host cannot give every node
@@ -85,10 +86,6 @@ const (
 	// MemcachedMaxThreads caps -t; AWS's num_threads follows the vCPUs of
 	// the node type, which a local host does not have per node.
 	MemcachedMaxThreads = 4
-	// memcachedBacklog and memcachedRequestsPerEvent are ElastiCache's
-	// fixed backlog_queue_limit and requests_per_event.
-	memcachedBacklog          = 1024
-	memcachedRequestsPerEvent = 20
 )
 
 // Render validates c and returns the node's start-up configuration:
@@ -99,6 +96,9 @@ const (
 // Render only computes: it touches no file and starts nothing.
 func Render(c NodeConfig) (Rendered, error) {
 	if err := validate(c); err != nil {
+		return Rendered{}, err
+	}
+	if err := checkParameters(c); err != nil {
 		return Rendered{}, err
 	}
 	var r Rendered
@@ -216,88 +216,13 @@ func LogFileName(e Name) string {
 	return ""
 }
 
-// redisPassThrough are parameter group keys rendered verbatim as directives
-// of the same name. All of them are understood by redis-server 7.0 and by
-// valkey-server.
-var redisPassThrough = map[string]bool{
-	"acllog-max-len":                true,
-	"activedefrag":                  true,
-	"active-defrag-cycle-max":       true,
-	"active-defrag-cycle-min":       true,
-	"active-defrag-ignore-bytes":    true,
-	"active-defrag-max-scan-fields": true,
-	"active-defrag-threshold-lower": true,
-	"active-defrag-threshold-upper": true,
-	"activerehashing":               true,
-	"appendfsync":                   true,
-	"appendonly":                    true,
-	"busy-reply-threshold":          true,
-	"client-query-buffer-limit":     true,
-	"cluster-allow-reads-when-down": true,
-	"cluster-require-full-coverage": true,
-	"databases":                     true,
-	"hash-max-listpack-entries":     true,
-	"hash-max-listpack-value":       true,
-	"hash-max-ziplist-entries":      true,
-	"hash-max-ziplist-value":        true,
-	"hll-sparse-max-bytes":          true,
-	"lazyfree-lazy-eviction":        true,
-	"lazyfree-lazy-expire":          true,
-	"lazyfree-lazy-server-del":      true,
-	"lazyfree-lazy-user-del":        true,
-	"lazyfree-lazy-user-flush":      true,
-	"lfu-decay-time":                true,
-	"lfu-log-factor":                true,
-	"list-compress-depth":           true,
-	"list-max-listpack-size":        true,
-	"list-max-ziplist-size":         true,
-	"lua-time-limit":                true,
-	"maxmemory-eviction-tenacity":   true,
-	"maxmemory-policy":              true,
-	"maxmemory-samples":             true,
-	"min-replicas-max-lag":          true,
-	"min-replicas-to-write":         true,
-	"min-slaves-max-lag":            true,
-	"min-slaves-to-write":           true,
-	"notify-keyspace-events":        true,
-	"proto-max-bulk-len":            true,
-	"repl-backlog-size":             true,
-	"repl-backlog-ttl":              true,
-	"repl-timeout":                  true,
-	"set-max-intset-entries":        true,
-	"slowlog-log-slower-than":       true,
-	"slowlog-max-len":               true,
-	"stream-node-max-bytes":         true,
-	"stream-node-max-entries":       true,
-	"tcp-keepalive":                 true,
-	"timeout":                       true,
-	"zset-max-listpack-entries":     true,
-	"zset-max-listpack-value":       true,
-	"zset-max-ziplist-entries":      true,
-	"zset-max-ziplist-value":        true,
-}
-
-// Output buffer limits: ElastiCache splits redis' three-argument
-// client-output-buffer-limit into one parameter per number.
-var outputBufferClasses = []struct {
-	class    string   // redis class name
-	prefixes []string // ElastiCache parameter prefixes
-	defaults [3]string
-}{
-	{"normal", []string{"client-output-buffer-limit-normal-"}, [3]string{"0", "0", "0"}},
-	{"replica", []string{"client-output-buffer-limit-replica-", "client-output-buffer-limit-slave-"}, [3]string{"256mb", "64mb", "60"}},
-	{"pubsub", []string{"client-output-buffer-limit-pubsub-"}, [3]string{"32mb", "8mb", "60"}},
-}
-
-var outputBufferFields = [3]string{"hard-limit", "soft-limit", "soft-seconds"}
-
 type directive struct {
 	name string
 	args []string
 }
 
 func renderRedis(c NodeConfig) (Rendered, error) {
-	maxmem, err := redisMaxMemory(c.NodeType, c.Parameters)
+	maxmem, err := redisMaxMemory(c.NodeType, memoryParameters(c))
 	if err != nil {
 		return Rendered{}, err
 	}
@@ -333,14 +258,14 @@ func renderRedis(c NodeConfig) (Rendered, error) {
 		directive{"dir", []string{c.DataDir}},
 		directive{"dbfilename", []string{"dump.rdb"}},
 		directive{"logfile", []string{path.Join(c.DataDir, LogFileName(c.Engine))}},
-		directive{"appendonly", []string{"no"}},
 		// The default groups have no RDB save points. The node process
 		// outlives control-plane restarts, so in-memory data survives them.
 		directive{"save", []string{""}},
 		directive{"maxmemory", []string{strconv.FormatInt(maxmem, 10)}},
-		directive{"maxmemory-policy", []string{DefaultMaxMemoryPolicy}},
 	)
-	d = applyRedisParameters(d, c.Parameters)
+	// The parameter group: every parameter of the family, the group's
+	// values over the defaults (appendonly and maxmemory-policy among them).
+	d = append(d, redisParameterDirectives(c)...)
 	if c.AuthToken != "" {
 		d = append(d, directive{"requirepass", []string{c.AuthToken}})
 	}
@@ -360,44 +285,6 @@ func renderRedis(c NodeConfig) (Rendered, error) {
 		Args:  []string{path.Join(c.DataDir, name)},
 		Files: []ConfigFile{{Name: name, Content: b.Bytes(), Mode: 0o600}},
 	}, nil
-}
-
-// applyRedisParameters overrides or appends the parameter group values cacheplane
-// knows, in sorted key order so that the output is stable.
-func applyRedisParameters(d []directive, params map[string]string) []directive {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	set := func(name string, args ...string) {
-		for i := range d {
-			if d[i].name == name {
-				d[i].args = args
-				return
-			}
-		}
-		d = append(d, directive{name, args})
-	}
-	for _, k := range keys {
-		if redisPassThrough[k] {
-			set(k, params[k])
-		}
-	}
-	for _, cl := range outputBufferClasses {
-		vals, found := cl.defaults, false
-		for _, prefix := range cl.prefixes {
-			for i, f := range outputBufferFields {
-				if v, ok := params[prefix+f]; ok {
-					vals[i], found = v, true
-				}
-			}
-		}
-		if found { // one directive per class, so append rather than set
-			d = append(d, directive{"client-output-buffer-limit", []string{cl.class, vals[0], vals[1], vals[2]}})
-		}
-	}
-	return d
 }
 
 // quoteConfig renders s as one argument of a redis config line: bare when
@@ -428,18 +315,14 @@ func quoteConfig(s string) string {
 }
 
 func renderMemcached(c NodeConfig) (Rendered, error) {
-	mb, err := memcachedMB(c.NodeType, c.Parameters)
+	mb, err := memcachedMB(c.NodeType, memoryParameters(c))
 	if err != nil {
 		return Rendered{}, err
 	}
 	threads := min(max(c.NodeType.MemcachedThreads, 1), MemcachedMaxThreads)
 	itemSize := int64(DefaultMemcachedMaxItemSize)
-	if s, ok := c.Parameters["max_item_size"]; ok {
-		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || n < 1024 || n > 1<<30 {
-			return Rendered{}, errorf("parameter max_item_size: %q is not a size from 1024 to 1073741824 bytes", s)
-		}
-		itemSize = n
+	if p, ok := LookupParameter(c.Version.Family, "max_item_size"); ok {
+		itemSize, _ = strconv.ParseInt(effectiveValue(p, c.Parameters), 10, 64) // checked by checkParameters
 	}
 	if itemSize > int64(mb)*mib/2 {
 		return Rendered{}, errorf("parameter max_item_size: %d is more than half of the node's %d MB", itemSize, mb)
@@ -455,33 +338,10 @@ func renderMemcached(c NodeConfig) (Rendered, error) {
 		"-m", strconv.Itoa(mb),
 		"-t", strconv.Itoa(threads),
 		"-c", strconv.Itoa(MemcachedMaxConnections),
-		"-I", strconv.FormatInt(itemSize, 10),
-		"-b", strconv.Itoa(memcachedBacklog),
-		"-R", strconv.Itoa(memcachedRequestsPerEvent),
 	}
-	if s, ok := c.Parameters["chunk_size"]; ok {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || int64(n) > itemSize/2 {
-			return Rendered{}, errorf("parameter chunk_size: %q is not a size from 1 to half of max_item_size", s)
-		}
-		args = append(args, "-n", strconv.Itoa(n))
-	}
-	if s, ok := c.Parameters["chunk_size_growth_factor"]; ok {
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil || !(f > 1 && f <= 100) {
-			return Rendered{}, errorf("parameter chunk_size_growth_factor: %q is not a number above 1", s)
-		}
-		args = append(args, "-f", strconv.FormatFloat(f, 'f', -1, 64))
-	}
-	if s, ok := c.Parameters["cas_disabled"]; ok {
-		switch s {
-		case "1":
-			args = append(args, "-C")
-		case "0":
-		default:
-			return Rendered{}, errorf("parameter cas_disabled: %q is not 0 or 1", s)
-		}
-	}
+	// The parameter group: -I, -b, -R, the options that differ from
+	// memcached's defaults, and the -o list.
+	args = append(args, memcachedParameterArgs(c)...)
 	args = append(args, "-u", user)
 	if t := c.TLS; t != nil {
 		opts := "ssl_chain_cert=" + t.CertFile + ",ssl_key=" + t.KeyFile

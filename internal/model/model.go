@@ -78,11 +78,22 @@ type ClusterSpec struct {
 	PreferredOutpostARN      string        `json:"preferredOutpostArn,omitempty"`
 	CreatedAt                time.Time     `json:"createdAt"`
 	Nodes                    []NodeSpec    `json:"nodes"`
+	// ConfigEndpoint is a memcached cluster's configuration endpoint (Auto
+	// Discovery), an address of its own; nil for other engines.
+	ConfigEndpoint *Endpoint `json:"configEndpoint,omitempty"`
+	// ConfigVersion is the Auto Discovery configuration version.
+	ConfigVersion int `json:"configVersion,omitempty"`
 	// Deleted is the desired state "gone": the reconciler stops and removes the
 	// nodes, then removes the cluster record.
 	Deleted bool `json:"deleted,omitempty"`
 	// Generation counts changes to the spec; Status.ObservedGeneration says how far the reconciler got.
 	Generation int64 `json:"generation"`
+}
+
+// Endpoint is an address and port.
+type Endpoint struct {
+	Address string `json:"address"`
+	Port    int    `json:"port"`
 }
 
 // NodeSpec is the desired state of one cache node.

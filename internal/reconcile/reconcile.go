@@ -35,20 +35,27 @@ type ProbeFunc func(ctx context.Context, e engine.Name, address string, port int
 
 // Config wires a Reconciler.
 type Config struct {
-	Probe    ProbeFunc // nil = engine.Probe
-	Store    *store.Store
-	Driver   driver.Driver
-	NodesDir string // each node lives in NodesDir/<cluster-id>/<node-id>
-	Binaries BinaryResolver
-	TLS      TLSProvider // nil: TLS clusters fail with a clear status message
-	Logger   *slog.Logger
-	Workers  int
+	Probe ProbeFunc // nil = engine.Probe
+	// ConfigEndpoints serves memcached configuration endpoints; nil = none.
+	ConfigEndpoints ConfigEndpoints
+	// ConfigTLS gives a TLS cluster's configuration endpoint its certificate.
+	ConfigTLS ServerTLSFor
+	Store     *store.Store
+	Driver    driver.Driver
+	NodesDir  string // each node lives in NodesDir/<cluster-id>/<node-id>
+	Binaries  BinaryResolver
+	TLS       TLSProvider // nil: TLS clusters fail with a clear status message
+	Logger    *slog.Logger
+	Workers   int
 	// Resync is how often every cluster is reconciled (and every node probed) even without a trigger.
 	Resync time.Duration
 	// StartTimeout bounds how long a started node may take to answer its probe.
 	StartTimeout time.Duration
 	// ProbeTimeout bounds one health probe of a running node.
 	ProbeTimeout time.Duration
+	// Notifier gets the notifications of committed changes (clusters with a
+	// NotificationTopicArn); nil = none are sent.
+	Notifier Notifier
 }
 
 // Reconciler runs the loop.
@@ -197,6 +204,10 @@ func (r *Reconciler) nodeDir(clusterID, nodeID string) string {
 }
 
 func (r *Reconciler) delete(ctx context.Context, c *model.Cluster) time.Duration {
+	if r.cfg.ConfigEndpoints != nil {
+		// Clients stop being pointed at the nodes before the nodes go.
+		r.cfg.ConfigEndpoints.Remove(c.Spec.ID)
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(c.Spec.Nodes))
 	for i, n := range c.Spec.Nodes {
@@ -212,10 +223,19 @@ func (r *Reconciler) delete(ctx context.Context, c *model.Cluster) time.Duration
 		return time.Second
 	}
 	_ = os.Remove(filepath.Join(r.cfg.NodesDir, c.Spec.ID))
+	var notes []model.Notification
 	err := r.cfg.Store.Update(func(tx *store.Tx) error {
+		notes = nil
 		cur, err := tx.Cluster(c.Spec.ID)
 		if err != nil || cur == nil || !cur.Spec.Deleted {
 			return err
+		}
+		now := time.Now().UTC()
+		if err := tx.AddEvent(model.ClusterEvent(cur.Spec.ID, model.MsgCacheClusterDeleted, now)); err != nil {
+			return err
+		}
+		if topic := notificationTopic(cur); topic != "" {
+			notes = append(notes, model.Notification{TopicARN: topic, Event: model.NotifyDeleteCacheClusterComplete, SourceID: cur.Spec.ID, Time: now})
 		}
 		return tx.DeleteCluster(c.Spec.ID)
 	})
@@ -223,6 +243,7 @@ func (r *Reconciler) delete(ctx context.Context, c *model.Cluster) time.Duration
 		r.log.Error("deleting cluster record", "cluster", c.Spec.ID, "err", err)
 		return time.Second
 	}
+	r.publish(notes)
 	r.log.Info("cluster deleted", "cluster", c.Spec.ID)
 	return 0
 }
@@ -264,6 +285,7 @@ func (r *Reconciler) converge(ctx context.Context, c *model.Cluster) time.Durati
 	for i, res := range results {
 		statuses[i] = res.status
 	}
+	r.syncConfigEndpoint(c, results)
 	return r.writeStatus(c, statuses, strings.Join(problems, "; "), again)
 }
 
@@ -301,6 +323,10 @@ func (r *Reconciler) convergeNode(ctx context.Context, c *model.Cluster, n model
 			_ = r.cfg.Driver.Stop(ctx, key)
 			res.status.Status = model.NodeRebooting
 			res.status.Restarts++
+		} else if prev != nil && prev.PID != 0 && !st.Adopted {
+			// The replacement of a node that died does not answer yet: it is
+			// not in service, and the status says so until it is.
+			res.status.Status = model.NodeRebooting
 		}
 		return res
 	}
@@ -425,7 +451,9 @@ func (r *Reconciler) nodeSpec(c *model.Cluster, n model.NodeSpec, bin engine.Bin
 
 // writeStatus records what the pass observed, unless the spec changed meanwhile.
 func (r *Reconciler) writeStatus(seen *model.Cluster, nodes []model.NodeStatus, problem string, again time.Duration) time.Duration {
+	var notes []model.Notification
 	err := r.cfg.Store.Update(func(tx *store.Tx) error {
+		notes = nil
 		cur, err := tx.Cluster(seen.Spec.ID)
 		if err != nil || cur == nil || cur.Spec.Generation != seen.Spec.Generation {
 			return err // gone or changed: the next pass sees the new spec
@@ -449,6 +477,14 @@ func (r *Reconciler) writeStatus(seen *model.Cluster, nodes []model.NodeStatus, 
 		if statusEqual(cur.Status, next) {
 			return nil
 		}
+		// The events of this change commit with it; its notifications go out after.
+		events, ns := statusEvents(cur, next, time.Now())
+		for _, e := range events {
+			if err := tx.AddEvent(e); err != nil {
+				return err
+			}
+		}
+		notes = ns
 		cur.Status = next
 		return tx.PutCluster(cur)
 	})
@@ -456,6 +492,7 @@ func (r *Reconciler) writeStatus(seen *model.Cluster, nodes []model.NodeStatus, 
 		r.log.Error("writing status", "cluster", seen.Spec.ID, "err", err)
 		return time.Second
 	}
+	r.publish(notes)
 	if problem != "" {
 		r.log.Warn("cluster not converged", "cluster", seen.Spec.ID, "problem", problem)
 	}

@@ -30,3 +30,18 @@ func TLSFromAuthority(ca *tlsca.Authority) TLSProvider {
 		return files, paths, ca.ClientConfig(n.Address), nil
 	}
 }
+
+// ConfigTLSFromAuthority issues configuration endpoints their server certificates from ca.
+func ConfigTLSFromAuthority(ca *tlsca.Authority) ServerTLSFor {
+	return func(address string) (*tls.Config, error) {
+		is, err := ca.Issue(address)
+		if err != nil {
+			return nil, err
+		}
+		pair, err := tls.X509KeyPair(is.CertPEM, is.KeyPEM)
+		if err != nil {
+			return nil, err
+		}
+		return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12}, nil
+	}
+}

@@ -48,6 +48,9 @@ func (s *Service) CreateCacheCluster(ctx context.Context, in *api.CreateCacheClu
 		if err := tx.SetTags(cluster.Spec.ARN, tags); err != nil {
 			return err
 		}
+		if err := tx.AddEvent(model.ClusterEvent(cluster.Spec.ID, model.MsgCacheClusterCreated, cluster.Spec.CreatedAt)); err != nil {
+			return err
+		}
 		return tx.PutCluster(cluster)
 	})
 	if err != nil {
@@ -71,6 +74,19 @@ func (s *Service) assignNodes(tx *store.Tx, spec *model.ClusterSpec) error {
 			return api.ErrInsufficientCacheClusterCapacity("No node address is free on this host: %v.", err)
 		}
 		spec.Nodes[i].Address, spec.Nodes[i].Port = addr, port
+		if a, perr := netip.ParseAddr(addr); perr == nil && a.Is4() {
+			hint = a.Next().String()
+		}
+	}
+	if spec.Engine == string(engine.Memcached) {
+		// The configuration endpoint gets an address of its own, served by the
+		// control plane (Auto Discovery), as on AWS where it is a name of its own.
+		addr, port, err := s.cfg.NodeAddresses.next(ipv6, spec.Port, hint, tx.AddressInUse, taken)
+		if err != nil {
+			return api.ErrInsufficientCacheClusterCapacity("No address is free on this host for the configuration endpoint: %v.", err)
+		}
+		spec.ConfigEndpoint = &model.Endpoint{Address: addr, Port: port}
+		spec.ConfigVersion = 1
 		if a, perr := netip.ParseAddr(addr); perr == nil && a.Is4() {
 			hint = a.Next().String()
 		}
@@ -575,10 +591,8 @@ func (s *Service) toAPI(c *model.Cluster, showNodes bool) *api.CacheCluster {
 		}
 		out.LogDeliveryConfigurations = append(out.LogDeliveryConfigurations, d)
 	}
-	if sp.Engine == string(engine.Memcached) && len(sp.Nodes) > 0 {
-		// Resolving an AWS configuration endpoint yields one of the nodes; the
-		// address of node 0001 plays that part here.
-		out.ConfigurationEndpoint = &api.Endpoint{Address: api.String(sp.Nodes[0].Address), Port: api.Int32(int32(sp.Nodes[0].Port))}
+	if e := sp.ConfigEndpoint; e != nil {
+		out.ConfigurationEndpoint = &api.Endpoint{Address: api.String(e.Address), Port: api.Int32(int32(e.Port))}
 	}
 	busy := c.Status.Status == model.StatusCreating || c.Status.Status == model.StatusDeleting
 	if showNodes && !busy {

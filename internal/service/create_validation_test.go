@@ -570,8 +570,10 @@ func TestCreateStoresRequestedSettings(t *testing.T) {
 		}
 		addrs[n.Address] = true
 	}
-	if c.ConfigurationEndpoint == nil || api.Deref(c.ConfigurationEndpoint.Address) != sp.Nodes[0].Address || api.Deref(c.ConfigurationEndpoint.Port) != 11300 {
-		t.Errorf("ConfigurationEndpoint = %+v, want node 0001's endpoint", c.ConfigurationEndpoint)
+	// The configuration endpoint is an address of its own (served by the control plane), on the cluster's port.
+	if c.ConfigurationEndpoint == nil || addrs[api.Deref(c.ConfigurationEndpoint.Address)] || api.Deref(c.ConfigurationEndpoint.Port) != 11300 ||
+		sp.ConfigEndpoint == nil || sp.ConfigEndpoint.Address != api.Deref(c.ConfigurationEndpoint.Address) {
+		t.Errorf("ConfigurationEndpoint = %+v, want an address apart from the nodes' on port 11300", c.ConfigurationEndpoint)
 	}
 	wantField(t, "SnapshotRetentionLimit is absent for memcached", c.SnapshotRetentionLimit == nil, true)
 	wantField(t, "SnapshotWindow is absent for memcached", c.SnapshotWindow == nil, true)

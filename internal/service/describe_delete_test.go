@@ -186,7 +186,12 @@ func TestDescribeCacheClustersShowCacheNodeInfo(t *testing.T) {
 		wantField(t, "Endpoint.Port", api.Deref(n.Endpoint.Port), int32(11211))
 	}
 	wantField(t, "PreferredAvailabilityZone", api.Deref(c.PreferredAvailabilityZone), "Multiple")
-	wantField(t, "ConfigurationEndpoint.Address", api.Deref(c.ConfigurationEndpoint.Address), spec.Nodes[0].Address)
+	wantField(t, "ConfigurationEndpoint.Address", api.Deref(c.ConfigurationEndpoint.Address), spec.ConfigEndpoint.Address)
+	for _, n := range spec.Nodes {
+		if n.Address == spec.ConfigEndpoint.Address {
+			t.Fatalf("configuration endpoint shares node %s's address", n.ID)
+		}
+	}
 
 	// Listing all clusters honours the flag too.
 	out := describe(t, svc.DescribeCacheClusters, &api.DescribeCacheClustersMessage{ShowCacheNodeInfo: api.Bool(true)})

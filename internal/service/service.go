@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/cacheplane/cacheplane/internal/api"
+	"github.com/cacheplane/cacheplane/internal/model"
 	"github.com/cacheplane/cacheplane/internal/store"
 )
 
@@ -19,6 +20,10 @@ type Quotas struct {
 	MaxClusters        int // ClusterQuotaForCustomerExceeded (undocumented on AWS; 300 here, configurable)
 	MaxNodesPerCluster int // NodeQuotaForClusterExceeded (40 for memcached)
 	MaxNodes           int // NodeQuotaForCustomerExceeded (300 per region)
+	// Network quotas; 0 means AWS's default.
+	MaxSubnetGroups    int // CacheSubnetGroupQuotaExceeded (300 per region, the default group included)
+	MaxSubnetsPerGroup int // CacheSubnetQuotaExceededFault (20)
+	MaxSecurityGroups  int // QuotaExceeded.CacheSecurityGroup (50 per region, the default group included)
 }
 
 // DefaultQuotas are the AWS defaults.
@@ -35,6 +40,10 @@ type Config struct {
 	AllowMemoryOvercommit bool
 	// AvailabilityZones of the region (the default subnet group's zones).
 	AvailabilityZones []string
+	// VPCs is the local network layout that subnet groups draw their subnets
+	// from; empty means the account's default VPC, one subnet per zone
+	// (model.DefaultVPC).
+	VPCs []model.VPC
 	// NodeAddresses hands out node listen addresses.
 	NodeAddresses *AddressAllocator
 	// Notify tells the reconciler that a cluster's desired state changed.

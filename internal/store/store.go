@@ -115,6 +115,12 @@ func (t *Tx) PutCluster(c *model.Cluster) error {
 			return err
 		}
 	}
+	if e := c.Spec.ConfigEndpoint; e != nil {
+		// Claimed like a node's address, but not counted as a node.
+		if err := addrs.Put([]byte(AddressKey(e.Address, e.Port)), []byte(model.NodeKey(c.Spec.ID, "cfg"))); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -164,6 +170,11 @@ func (t *Tx) DeleteCluster(id string) error {
 			return err
 		}
 		if err := t.addCount(countNodes, -1); err != nil {
+			return err
+		}
+	}
+	if e := c.Spec.ConfigEndpoint; e != nil {
+		if err := addrs.Delete([]byte(AddressKey(e.Address, e.Port))); err != nil {
 			return err
 		}
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -29,6 +28,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/cacheplane/cacheplane/internal/sdkhttp"
 )
 
 const region = "us-east-1"
@@ -244,32 +245,8 @@ func (s *server) clientWith(id, secret string) *elasticache.Client {
 		BaseEndpoint: aws.String(s.endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(id, secret, ""),
 		Retryer:      aws.NopRetryer{},
-		HTTPClient:   bufferedBodyClient{s.httpc},
+		HTTPClient:   sdkhttp.BufferedBody{Client: s.httpc},
 	})
-}
-
-// bufferedBodyClient hands net/http a private copy of each request body. The
-// SDK's own body stream can make the transport's write loop fail with EOF
-// after the request was sent, and the transport then closes the connection
-// while the response is still being read ("deserialization failed ... use of
-// closed network connection", aws/aws-sdk-go-v2#2737; the SDK's default
-// retryer hides it by retrying). These tests use no retries, so that every
-// answer is the server's, and avoid the client-side failure this way.
-type bufferedBodyClient struct{ c *http.Client }
-
-func (b bufferedBodyClient) Do(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		body, err := io.ReadAll(r.Body)
-		_ = r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		r = r.Clone(r.Context())
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		r.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		r.ContentLength = int64(len(body))
-	}
-	return b.c.Do(r)
 }
 
 // nodesDir is DATA/nodes.

@@ -2,9 +2,11 @@
 // runs: Redis OSS, Valkey and Memcached.
 //
 // It holds the catalogs that ElastiCache exposes (engine versions, parameter
-// group families and their default groups, node types with their memory
-// figures), turns a node's settings into the configuration an engine binary
-// is started with (Render), checks over the network that a node answers its
+// group families with their parameters and default groups, node types with
+// their memory figures), turns a node's settings and parameter group into the
+// configuration an engine binary is started with (Render), says how a running
+// node gets new parameter values (PlanParameterChange) and applies them over
+// the network (ConfigSet), checks over the network that a node answers its
 // engine's health check (Probe), and finds the engine binaries installed on
 // the host and the version they report (FindBinary).
 //

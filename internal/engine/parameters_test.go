@@ -429,3 +429,22 @@ func TestRenderParameterEffects(t *testing.T) {
 		t.Errorf("memcached 1.4.5 has no extended options, got %q", old.Args)
 	}
 }
+
+func TestRenderConstantsAreTheCatalogDefaults(t *testing.T) {
+	for _, fam := range []string{"redis2.6", "redis7", "valkey8"} {
+		if p, _ := LookupParameter(fam, "maxmemory-policy"); p.Default != DefaultMaxMemoryPolicy {
+			t.Errorf("%s maxmemory-policy default %s, DefaultMaxMemoryPolicy %s", fam, p.Default, DefaultMaxMemoryPolicy)
+		}
+		if p, _ := LookupParameter(fam, "reserved-memory-percent"); p.Default != fmt.Sprint(DefaultReservedMemoryPercent) {
+			t.Errorf("%s reserved-memory-percent default %s", fam, p.Default)
+		}
+	}
+	for _, fam := range []string{"memcached1.4", "memcached1.6"} {
+		if p, _ := LookupParameter(fam, "max_item_size"); p.Default != fmt.Sprint(DefaultMemcachedMaxItemSize) {
+			t.Errorf("%s max_item_size default %s", fam, p.Default)
+		}
+		if p, _ := LookupParameter(fam, "memcached_connections_overhead"); p.Default != fmt.Sprint(DefaultMemcachedConnectionsOverheadMB) {
+			t.Errorf("%s memcached_connections_overhead default %s", fam, p.Default)
+		}
+	}
+}

@@ -75,7 +75,7 @@ func TestRenderGolden(t *testing.T) {
 				"reserved-memory-percent": "50",
 				"client-output-buffer-limit-pubsub-hard-limit":  "67108864",
 				"client-output-buffer-limit-replica-soft-limit": "1048576",
-				"cluster-enabled": "no",       // later issue: ignored for now
+				"cluster-enabled": "no",       // rendered as the directive
 				"save":            "900 1",    // not a parameter group key: ignored
 				"unknown-param":   "whatever", // ignored
 			}

@@ -122,6 +122,19 @@ type NodeStatus struct {
 	PID           int       `json:"pid,omitempty"`
 	StartedAt     time.Time `json:"startedAt,omitempty"`
 	Restarts      int       `json:"restarts,omitempty"`
+	// ParameterStatus says whether the running process has its parameter
+	// group's values: ParametersInSync ("" before the node first ran),
+	// ParametersApplying or ParametersPendingReboot.
+	ParameterStatus string `json:"parameterStatus,omitempty"`
+	// Parameters are the parameter group values in effect in the running
+	// process (what it was started with plus what was applied live), in
+	// engine.NormalizeParameters form (only values that differ from the
+	// family defaults).
+	Parameters map[string]string `json:"parameters,omitempty"`
+	// PendingParameters are the values, by parameter name, that take effect
+	// only when the process restarts (requires-reboot parameters, and
+	// immediate ones the engine refused or cannot change while it runs).
+	PendingParameters map[string]string `json:"pendingParameters,omitempty"`
 }
 
 // NodeKey is the driver-level identity of a node: unique across clusters.

@@ -36,6 +36,8 @@ type ProbeFunc func(ctx context.Context, e engine.Name, address string, port int
 // Config wires a Reconciler.
 type Config struct {
 	Probe ProbeFunc // nil = engine.Probe
+	// ConfigSet applies a parameter to a running redis/valkey node; nil = engine.ConfigSet.
+	ConfigSet ConfigSetFunc
 	// ConfigEndpoints serves memcached configuration endpoints; nil = none.
 	ConfigEndpoints ConfigEndpoints
 	// ConfigTLS gives a TLS cluster's configuration endpoint its certificate.
@@ -88,6 +90,9 @@ func New(cfg Config) *Reconciler {
 	}
 	if cfg.Probe == nil {
 		cfg.Probe = engine.Probe
+	}
+	if cfg.ConfigSet == nil {
+		cfg.ConfigSet = engine.ConfigSet
 	}
 	return &Reconciler{cfg: cfg, queue: newQueue(), log: cfg.Logger, serving: map[string]int{}, exits: map[string]exitHistory{}}
 }
@@ -296,8 +301,14 @@ func (r *Reconciler) convergeNode(ctx context.Context, c *model.Cluster, n model
 	if prev := c.Status.NodeStatusByID(n.ID); prev != nil {
 		res.status.Status = prev.Status
 		res.status.Restarts = prev.Restarts
+		res.status.ParameterStatus, res.status.Parameters, res.status.PendingParameters = prev.ParameterStatus, prev.Parameters, prev.PendingParameters
 	}
-	spec, clientTLS, err := r.nodeSpec(c, n, bin)
+	params, err := r.renderParameters(ctx, c, n)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	spec, clientTLS, err := r.nodeSpec(c, n, bin, params)
 	if err != nil {
 		res.err = err
 		return res
@@ -310,6 +321,10 @@ func (r *Reconciler) convergeNode(ctx context.Context, c *model.Cluster, n model
 	res.status.PID, res.status.StartedAt = st.PID, st.StartedAt
 	prev := c.Status.NodeStatusByID(n.ID)
 	fresh := prev == nil || prev.PID != st.PID
+	if fresh {
+		// What was recorded of the old process's parameters is not the new one's.
+		res.status.ParameterStatus, res.status.Parameters, res.status.PendingParameters = "", nil, nil
+	}
 	timeout := r.cfg.ProbeTimeout
 	if fresh && !st.Adopted {
 		timeout = r.cfg.StartTimeout
@@ -341,6 +356,9 @@ func (r *Reconciler) convergeNode(ctx context.Context, c *model.Cluster, n model
 	}
 	res.status.Status = model.NodeAvailable
 	res.ready = true
+	if err := r.syncParameters(ctx, c, n, clientTLS, st, params, prev, &res.status); err != nil {
+		res.err = err
+	}
 	return res
 }
 
@@ -408,7 +426,7 @@ func minDuration(a, b time.Duration) time.Duration {
 }
 
 // nodeSpec renders the engine config of one node into a driver spec.
-func (r *Reconciler) nodeSpec(c *model.Cluster, n model.NodeSpec, bin engine.Binary) (driver.NodeSpec, *tls.Config, error) {
+func (r *Reconciler) nodeSpec(c *model.Cluster, n model.NodeSpec, bin engine.Binary, params map[string]string) (driver.NodeSpec, *tls.Config, error) {
 	eng := engine.Name(c.Spec.Engine)
 	version, ok := engine.LookupVersion(eng, c.Spec.EngineVersion)
 	if !ok {
@@ -422,7 +440,7 @@ func (r *Reconciler) nodeSpec(c *model.Cluster, n model.NodeSpec, bin engine.Bin
 	cfg := engine.NodeConfig{
 		Engine: eng, Version: version, NodeType: nodeType,
 		ListenAddress: n.Address, Port: n.Port, DataDir: dir,
-		AuthToken: c.Spec.AuthToken,
+		AuthToken: c.Spec.AuthToken, Parameters: params,
 	}
 	var files []driver.File
 	var clientTLS *tls.Config
@@ -504,7 +522,7 @@ func statusEqual(a, b model.ClusterStatus) bool {
 		return false
 	}
 	for i := range a.Nodes {
-		if a.Nodes[i] != b.Nodes[i] {
+		if !nodeStatusEqual(a.Nodes[i], b.Nodes[i]) {
 			return false
 		}
 	}

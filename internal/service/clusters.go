@@ -542,8 +542,8 @@ func (s *Service) toAPI(c *model.Cluster, showNodes bool) *api.CacheCluster {
 		CacheSecurityGroups:        []api.CacheSecurityGroupMembership{},
 		CacheParameterGroup: &api.CacheParameterGroupStatus{
 			CacheParameterGroupName: api.String(sp.ParameterGroupName),
-			ParameterApplyStatus:    api.String("in-sync"),
-			CacheNodeIdsToReboot:    []string{},
+			ParameterApplyStatus:    api.String(parameterApplyStatus(c)),
+			CacheNodeIdsToReboot:    cacheNodeIDsToReboot(c),
 		},
 		CacheSubnetGroupName:               api.String(sp.SubnetGroupName),
 		AutoMinorVersionUpgrade:            api.Bool(sp.AutoMinorVersionUpgrade),
@@ -608,7 +608,7 @@ func (s *Service) toAPI(c *model.Cluster, showNodes bool) *api.CacheCluster {
 				CacheNodeStatus:          api.String(status),
 				CacheNodeCreateTime:      &node.CreatedAt,
 				Endpoint:                 &api.Endpoint{Address: api.String(n.Address), Port: api.Int32(int32(n.Port))},
-				ParameterGroupStatus:     api.String("in-sync"),
+				ParameterGroupStatus:     api.String(nodeParameterStatus(c, n.ID)),
 				CustomerAvailabilityZone: api.String(n.AZ),
 			})
 		}

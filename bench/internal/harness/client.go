@@ -1,11 +1,9 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -18,6 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/elasticache"
 	"github.com/aws/aws-sdk-go-v2/service/elasticache/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/cacheplane/cacheplane/internal/sdkhttp"
 )
 
 // NewMeasureClient is an ElastiCache SDK client for a cacheplane endpoint:
@@ -53,7 +53,7 @@ func newClient(endpoint string, maxConns int, retryer aws.Retryer) *elasticache.
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  aws.NewCredentialsCache(credentials.NewStaticCredentialsProvider("bench", "bench", "")),
-		HTTPClient:   bufferedBodyClient{&http.Client{Transport: tr, Timeout: 60 * time.Second}},
+		HTTPClient:   sdkhttp.BufferedBody{Client: &http.Client{Transport: tr, Timeout: 60 * time.Second}},
 		Retryer:      retryer,
 	})
 }
@@ -190,27 +190,4 @@ func Delete(ctx context.Context, c *elasticache.Client, id string) error {
 		return nil
 	}
 	return err
-}
-
-// bufferedBodyClient hands net/http a private in-memory copy of each request
-// body. The SDK closes its own request body as soon as a response arrives;
-// against a fast loopback server that can happen before net/http's write loop
-// has finished with the body (it reads once more to check for EOF), and the
-// failed read makes net/http close the connection under the response being
-// read: "use of closed network connection" (aws/aws-sdk-go-v2#2737). Query
-// requests are small, so the copy costs nothing measurable.
-type bufferedBodyClient struct{ c *http.Client }
-
-func (b bufferedBodyClient) Do(req *http.Request) (*http.Response, error) {
-	if req.Body != nil && req.Body != http.NoBody {
-		body, err := io.ReadAll(req.Body)
-		_ = req.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		req.Body = io.NopCloser(bytes.NewReader(body))
-		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
-		req.ContentLength = int64(len(body))
-	}
-	return b.c.Do(req)
 }

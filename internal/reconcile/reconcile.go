@@ -66,6 +66,8 @@ type Reconciler struct {
 	queue *queue
 	log   *slog.Logger
 
+	full fullPasses // clusters whose next pass must be a full one
+
 	mu      sync.Mutex
 	serving map[string]int         // node key -> PID last announced in the "node serving" log line
 	exits   map[string]exitHistory // node key -> recent unexpected exits, for restart backoff
@@ -98,14 +100,18 @@ func New(cfg Config) *Reconciler {
 }
 
 // Enqueue asks for a pass over one cluster.
-func (r *Reconciler) Enqueue(clusterID string) { r.queue.Add(clusterID) }
+// A full pass follows, as for every trigger (an API write, a node exit, a retry).
+func (r *Reconciler) Enqueue(clusterID string) {
+	r.markFull(clusterID)
+	r.queue.Add(clusterID)
+}
 
 // Run reconciles until ctx ends. It first removes nodes on disk that belong to
 // no cluster (left by a crash between a delete's steps), then passes over every
 // cluster, re-adopting the nodes that kept running while the control plane was down.
 func (r *Reconciler) Run(ctx context.Context) {
 	r.removeOrphans(ctx)
-	r.enqueueAll()
+	r.enqueueAll(true) // the first pass after a start is a full one: it re-adopts nodes and reopens endpoints
 	var wg sync.WaitGroup
 	for i := 0; i < r.cfg.Workers; i++ {
 		wg.Add(1)
@@ -119,6 +125,7 @@ func (r *Reconciler) Run(ctx context.Context) {
 				again := r.reconcile(ctx, id)
 				r.queue.Done(id)
 				if again > 0 && ctx.Err() == nil {
+					r.markFull(id)
 					r.queue.AddAfter(id, again)
 				}
 			}
@@ -134,7 +141,7 @@ func (r *Reconciler) Run(ctx context.Context) {
 			wg.Wait()
 			return
 		case <-ticker.C:
-			r.enqueueAll()
+			r.enqueueAll(false)
 		case key, ok := <-exited:
 			if !ok {
 				exited = nil // the driver was closed; resync still runs
@@ -143,16 +150,20 @@ func (r *Reconciler) Run(ctx context.Context) {
 			if clusterID, _, ok := strings.Cut(key, "/"); ok {
 				delay := r.restartDelay(key, time.Now())
 				r.log.Warn("node exited unexpectedly; replacing it", "node", key, "after", delay)
+				r.markFull(clusterID)
 				r.queue.AddAfter(clusterID, delay)
 			}
 		}
 	}
 }
 
-func (r *Reconciler) enqueueAll() {
+func (r *Reconciler) enqueueAll(full bool) {
 	var ids []string
 	_ = r.cfg.Store.View(func(tx *store.Tx) error { ids = tx.ClusterIDs(); return nil })
 	for _, id := range ids {
+		if full {
+			r.markFull(id)
+		}
 		r.queue.AddBackground(id)
 	}
 }
@@ -200,6 +211,9 @@ func (r *Reconciler) reconcile(ctx context.Context, id string) time.Duration {
 	}
 	if c.Spec.Deleted {
 		return r.delete(ctx, c)
+	}
+	if !r.takeFull(id) && r.healthy(ctx, c) {
+		return 0 // a resync of a converged cluster whose nodes all answer: nothing to do
 	}
 	return r.converge(ctx, c)
 }

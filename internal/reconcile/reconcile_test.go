@@ -272,3 +272,22 @@ func TestTriggeredKeysGoAheadOfResync(t *testing.T) {
 		t.Fatalf("order %v, want [new c a b]", got)
 	}
 }
+
+func TestResyncOfAHealthyClusterOnlyProbes(t *testing.T) {
+	h := newHarness(t)
+	h.setHealthy("127.0.9.1", true)
+	h.put(memcachedCluster("mc", 1))
+	h.waitFor("available", func() bool { return h.cluster("mc").Status.Status == model.StatusAvailable })
+	key := model.NodeKey("mc", "0001")
+	time.Sleep(60 * time.Millisecond) // let the pass that made it available finish
+	before := h.drv.CallCount("Ensure", key)
+	time.Sleep(300 * time.Millisecond) // several resyncs (every 50 ms)
+	if after := h.drv.CallCount("Ensure", key); after != before {
+		t.Fatalf("resyncs of a healthy cluster called Ensure %d times; they should only inspect and probe", after-before)
+	}
+	if h.drv.CallCount("Inspect", key) == 0 {
+		t.Fatal("resyncs did not look at the node at all")
+	}
+	h.rec.Enqueue("mc") // a trigger still gets a full pass
+	h.waitFor("full pass on trigger", func() bool { return h.drv.CallCount("Ensure", key) > before })
+}

@@ -20,8 +20,7 @@ import sys
 import threading
 import time
 
-import boto3
-import botocore.config
+from e2elib import FAILS, check, eq, make_client, ok, step
 
 WORK = os.environ["E2E_WORK"]
 BIN = os.environ["E2E_BIN"]
@@ -29,34 +28,6 @@ DATA_DIR = os.environ["E2E_DATA_DIR"]
 NODE_RANGE = os.environ["E2E_NODE_RANGE"]
 TOPIC = "arn:aws:sns:us-east-1:000000000000:cacheplane-events"
 NOTIFY_FILE = os.path.join(WORK, "notifications.jsonl")
-
-FAILS = []
-
-
-def ok(msg):
-    print("    ok   " + msg, flush=True)
-
-
-def check(cond, msg, detail=None):
-    if cond:
-        ok(msg)
-    else:
-        FAILS.append(msg)
-        print("    FAIL " + msg + ("" if detail is None else ": %r" % (detail,)), flush=True)
-    return cond
-
-
-def eq(got, want, what):
-    return check(got == want, "%s == %r" % (what, want), "got %r" % (got,))
-
-
-def require(cond, msg, detail=None):
-    if not check(cond, msg, detail):
-        raise SystemExit("    aborting: %s" % msg)
-
-
-def step(title):
-    print("  - " + title, flush=True)
 
 
 # ------------------------------------------------------------ webhook sink
@@ -141,10 +112,7 @@ with open(LOG) as f:
 check("sink=\"webhook %s\"" % HOOK_URL in log_text, "the log names the webhook sink")
 check("sink=\"file %s\"" % NOTIFY_FILE in log_text, "the log names the file sink")
 
-client = boto3.client(
-    "elasticache", endpoint_url=ENDPOINT, region_name="us-east-1",
-    aws_access_key_id="test", aws_secret_access_key="test",
-    config=botocore.config.Config(retries={"max_attempts": 2, "mode": "standard"}))
+client = make_client(ENDPOINT)
 
 
 def wait_available(cid):

@@ -14,47 +14,11 @@ import subprocess
 import sys
 import time
 
-import boto3
-import botocore.config
+from e2elib import FAILS, check, eq, make_client, require, step
 
 ENDPOINT = os.environ["E2E_ENDPOINT"]
 
-client = boto3.client(
-    "elasticache",
-    endpoint_url=ENDPOINT,
-    region_name="us-east-1",
-    aws_access_key_id="test",
-    aws_secret_access_key="test",
-    config=botocore.config.Config(retries={"max_attempts": 2, "mode": "standard"}),
-)
-
-FAILS = []
-
-
-def ok(msg):
-    print("    ok   " + msg, flush=True)
-
-
-def check(cond, msg, detail=None):
-    if cond:
-        ok(msg)
-    else:
-        FAILS.append(msg)
-        print("    FAIL " + msg + ("" if detail is None else ": %r" % (detail,)), flush=True)
-    return cond
-
-
-def eq(got, want, what):
-    return check(got == want, "%s == %r" % (what, want), "got %r" % (got,))
-
-
-def require(cond, msg, detail=None):
-    if not check(cond, msg, detail):
-        raise SystemExit("    aborting: %s" % msg)
-
-
-def step(title):
-    print("  - " + title, flush=True)
+client = make_client(ENDPOINT)
 
 
 def expect_error(fn, exc_name, code, status, what, msg=None):

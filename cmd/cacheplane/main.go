@@ -29,6 +29,7 @@ import (
 	"github.com/cacheplane/cacheplane/internal/autodiscovery"
 	"github.com/cacheplane/cacheplane/internal/driver/process"
 	"github.com/cacheplane/cacheplane/internal/engine"
+	"github.com/cacheplane/cacheplane/internal/hostinfo"
 	"github.com/cacheplane/cacheplane/internal/httpapi"
 	"github.com/cacheplane/cacheplane/internal/model"
 	"github.com/cacheplane/cacheplane/internal/notify"
@@ -193,18 +194,18 @@ func serve(cfg *serveConfig) error {
 	if notifications != nil {
 		notifier = notifications
 	}
-	binaries := newBinaryCache(cfg.Binaries, log)
+	binaries := engine.NewBinaryCache(cfg.Binaries)
 	drv := process.New(process.Options{Logger: log, StateDir: filepath.Join(cfg.DataDir, "driver")})
 	ads := autodiscovery.New(log)
 	rec := reconcile.New(reconcile.Config{
 		Store: st, Driver: drv, NodesDir: filepath.Join(cfg.DataDir, "nodes"),
-		Binaries: binaries.find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
+		Binaries: binaries.Find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
 		ConfigEndpoints: ads, ConfigTLS: reconcile.ConfigTLSFromAuthority(ca),
 		Resync: cfg.ResyncInterval, Notifier: notifier,
 	})
 	svc := service.New(service.Config{
 		Region: cfg.Region, AccountID: cfg.AccountID, Quotas: cfg.Quotas,
-		HostMemoryBytes: hostMemoryBytes(), AllowMemoryOvercommit: cfg.AllowMemoryOvercommit,
+		HostMemoryBytes: hostinfo.MemoryBytes(), AllowMemoryOvercommit: cfg.AllowMemoryOvercommit,
 		NodeAddresses: service.NewAddressAllocator(first, last),
 		Notify:        rec.Enqueue, AvailabilityZones: cfg.AvailabilityZones,
 	}, st)
@@ -230,7 +231,7 @@ func serve(cfg *serveConfig) error {
 	srvErr := make(chan error, 1)
 	go func() { srvErr <- srv.Serve(ln) }()
 	for _, e := range []engine.Name{engine.Redis, engine.Memcached, engine.Valkey} {
-		if b, err := binaries.find(e); err == nil {
+		if b, err := binaries.Find(e); err == nil {
 			log.Info("engine binary", "engine", e, "path", b.Path, "version", b.Version)
 		} else {
 			log.Warn("engine binary missing", "engine", e, "err", err)
@@ -350,50 +351,6 @@ func loadCredentials(cfg *serveConfig) (map[string]string, error) {
 		creds[strings.TrimSpace(id)] = strings.TrimSpace(secret)
 	}
 	return creds, sc.Err()
-}
-
-// hostMemoryBytes is MemTotal from /proc/meminfo (0 when unknown: no capacity check).
-func hostMemoryBytes() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemTotal:" {
-			kb, _ := strconv.ParseInt(fields[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}
-
-// binaryCache discovers each engine's binary once and remembers it.
-type binaryCache struct {
-	overrides map[engine.Name]string
-	log       *slog.Logger
-	mu        sync.Mutex
-	found     map[engine.Name]engine.Binary
-}
-
-func newBinaryCache(overrides map[engine.Name]string, log *slog.Logger) *binaryCache {
-	return &binaryCache{overrides: overrides, log: log, found: map[engine.Name]engine.Binary{}}
-}
-
-func (c *binaryCache) find(e engine.Name) (engine.Binary, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if b, ok := c.found[e]; ok {
-		return b, nil
-	}
-	b, err := engine.FindBinary(e, c.overrides[e])
-	if err != nil {
-		return engine.Binary{}, err
-	}
-	c.found[e] = b
-	return b, nil
 }
 
 // stopAllNodes stops every node of every cluster (for --stop-nodes-on-exit).

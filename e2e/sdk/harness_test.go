@@ -30,6 +30,7 @@ import (
 	"github.com/cacheplane/cacheplane/internal/driver"
 	"github.com/cacheplane/cacheplane/internal/driver/process"
 	"github.com/cacheplane/cacheplane/internal/engine"
+	"github.com/cacheplane/cacheplane/internal/hostinfo"
 	"github.com/cacheplane/cacheplane/internal/httpapi"
 	"github.com/cacheplane/cacheplane/internal/model"
 	"github.com/cacheplane/cacheplane/internal/reconcile"
@@ -130,18 +131,18 @@ func (e *env) start() *server {
 		st.Close()
 		t.Fatal(err)
 	}
-	binaries := newBinaryCache()
+	binaries := engine.NewBinaryCache(nil)
 	drv := process.New(process.Options{Logger: log, StateDir: filepath.Join(e.dataDir, "driver")})
 	ads := autodiscovery.New(log)
 	rec := reconcile.New(reconcile.Config{
 		Store: st, Driver: drv, NodesDir: filepath.Join(e.dataDir, "nodes"),
-		Binaries: binaries.find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
+		Binaries: binaries.Find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
 		ConfigEndpoints: ads, ConfigTLS: reconcile.ConfigTLSFromAuthority(ca),
 		Resync: 10 * time.Second,
 	})
 	svc := service.New(service.Config{
 		Region: region, AccountID: accountID, Quotas: service.DefaultQuotas(),
-		HostMemoryBytes: hostMemoryBytes(), AllowMemoryOvercommit: false,
+		HostMemoryBytes: hostinfo.MemoryBytes(), AllowMemoryOvercommit: false,
 		NodeAddresses: service.NewAddressAllocator(e.first, e.last),
 		Notify:        rec.Enqueue,
 	}, st)
@@ -279,46 +280,6 @@ func procState(pid int) string {
 func alive(pid int) bool {
 	s := procState(pid)
 	return s != "" && s != "Z"
-}
-
-// binaryCache is cmd/cacheplane's: each engine's binary is found once.
-type binaryCache struct {
-	mu    sync.Mutex
-	found map[engine.Name]engine.Binary
-}
-
-func newBinaryCache() *binaryCache { return &binaryCache{found: map[engine.Name]engine.Binary{}} }
-
-func (c *binaryCache) find(e engine.Name) (engine.Binary, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if b, ok := c.found[e]; ok {
-		return b, nil
-	}
-	b, err := engine.FindBinary(e, "")
-	if err != nil {
-		return engine.Binary{}, err
-	}
-	c.found[e] = b
-	return b, nil
-}
-
-// hostMemoryBytes is cmd/cacheplane's: MemTotal from /proc/meminfo.
-func hostMemoryBytes() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemTotal:" {
-			kb, _ := strconv.ParseInt(fields[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
 }
 
 // freePort returns a TCP port nothing listens on right now (the allocator

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -113,4 +114,33 @@ func parseVersionOutput(e Name, out []byte) (string, error) {
 func firstLine(b []byte) string {
 	s, _, _ := strings.Cut(strings.TrimSpace(string(b)), "\n")
 	return strings.TrimSpace(s)
+}
+
+// BinaryCache finds each engine's binary once (FindBinary with the configured
+// overrides) and remembers it; a missing binary is looked for again next time,
+// so installing it later needs no restart.
+type BinaryCache struct {
+	overrides map[Name]string
+	mu        sync.Mutex
+	found     map[Name]Binary
+}
+
+// NewBinaryCache returns a cache over the per-engine path overrides (may be nil).
+func NewBinaryCache(overrides map[Name]string) *BinaryCache {
+	return &BinaryCache{overrides: overrides, found: map[Name]Binary{}}
+}
+
+// Find returns the binary serving engine e.
+func (c *BinaryCache) Find(e Name) (Binary, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if b, ok := c.found[e]; ok {
+		return b, nil
+	}
+	b, err := FindBinary(e, c.overrides[e])
+	if err != nil {
+		return Binary{}, err
+	}
+	c.found[e] = b
+	return b, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -11,8 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +18,7 @@ import (
 	"github.com/cacheplane/cacheplane/internal/api"
 	"github.com/cacheplane/cacheplane/internal/driver/fake"
 	"github.com/cacheplane/cacheplane/internal/engine"
+	"github.com/cacheplane/cacheplane/internal/hostinfo"
 	"github.com/cacheplane/cacheplane/internal/httpapi"
 	"github.com/cacheplane/cacheplane/internal/model"
 	"github.com/cacheplane/cacheplane/internal/reconcile"
@@ -98,16 +96,16 @@ func startInproc(ctx context.Context, work string, maxNodes int, probeMode strin
 		st.Close()
 		return nil, err
 	}
-	binaries := newBinaryCache()
+	binaries := engine.NewBinaryCache(nil)
 	drv := fake.New()
 	rec := reconcile.New(reconcile.Config{
 		Probe: probe, Store: st, Driver: drv, NodesDir: filepath.Join(dataDir, "nodes"),
-		Binaries: binaries.find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
+		Binaries: binaries.Find, Logger: log, TLS: reconcile.TLSFromAuthority(ca),
 	})
 	svc := service.New(service.Config{
 		Region: "us-east-1", AccountID: "000000000000",
 		Quotas:          service.Quotas{MaxClusters: 10_000_000, MaxNodesPerCluster: 40, MaxNodes: 10_000_000},
-		HostMemoryBytes: hostMemoryBytes(),
+		HostMemoryBytes: hostinfo.MemoryBytes(),
 		NodeAddresses:   &service.AddressAllocator{Base: first, Last: last, Free: nil},
 		Notify:          rec.Enqueue,
 	}, st)
@@ -217,43 +215,3 @@ func (p *inproc) count() (total, available int) {
 }
 
 func seedID(i int) string { return fmt.Sprintf("seed-%05d", i) }
-
-// binaryCache discovers each engine's binary once (as cmd/cacheplane does).
-type binaryCache struct {
-	mu    sync.Mutex
-	found map[engine.Name]engine.Binary
-}
-
-func newBinaryCache() *binaryCache { return &binaryCache{found: map[engine.Name]engine.Binary{}} }
-
-func (c *binaryCache) find(e engine.Name) (engine.Binary, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if b, ok := c.found[e]; ok {
-		return b, nil
-	}
-	b, err := engine.FindBinary(e, "")
-	if err != nil {
-		return engine.Binary{}, err
-	}
-	c.found[e] = b
-	return b, nil
-}
-
-// hostMemoryBytes is MemTotal from /proc/meminfo.
-func hostMemoryBytes() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemTotal:" {
-			kb, _ := strconv.ParseInt(fields[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
-}

@@ -53,9 +53,7 @@ var taggableTypes = map[string]taggableType{
 		find: func(tx *store.Tx, name string) (string, bool, error) {
 			return builtInOrRecord(tx, store.BucketSubnetGroups, name, []string{"default"})
 		},
-		notFound: func(name string) *api.Error {
-			return api.ErrCacheSubnetGroupNotFound("CacheSubnetGroup %s not found.", name)
-		},
+		notFound: subnetGroupNotFound,
 	},
 	"securitygroup": {
 		find: func(tx *store.Tx, name string) (string, bool, error) {

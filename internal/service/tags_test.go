@@ -157,7 +157,7 @@ func TestTaggingNotFoundPerType(t *testing.T) {
 		{tagARNPrefix + "parametergroup:my-params", "CacheParameterGroupNotFound", 404, "CacheParameterGroup my-params not found."},
 		{tagARNPrefix + "parametergroup:default.redis99", "CacheParameterGroupNotFound", 404, "default.redis99"},
 		{tagARNPrefix + "parametergroup:only-a-subnet-group", "CacheParameterGroupNotFound", 404, ""},
-		{tagARNPrefix + "subnetgroup:my-subnets", "CacheSubnetGroupNotFoundFault", 400, "CacheSubnetGroup my-subnets not found."},
+		{tagARNPrefix + "subnetgroup:my-subnets", "CacheSubnetGroupNotFoundFault", 400, "Cache Subnet Group my-subnets does not exist."},
 		{tagARNPrefix + "subnetgroup:default.redis7", "CacheSubnetGroupNotFoundFault", 400, ""},
 		{tagARNPrefix + "securitygroup:my-sg", "CacheSecurityGroupNotFound", 404, "CacheSecurityGroup my-sg not found."},
 		{tagARNPrefix + "securitygroup:only-a-subnet-group", "CacheSecurityGroupNotFound", 404, ""},
